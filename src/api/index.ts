@@ -1,0 +1,2 @@
+export { buildServer, type ServerOptions } from './server.ts';
+export { errorHandler, STATUS } from './errors.ts';

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Omnis } from '../../app/index.ts';
+import { getProfile, findProfileId, timeline, deleteProfile, exportProfile } from '../../profiles/index.ts';
+import { invalid } from '../../shared/index.ts';
+import { workspaceOf } from '../auth.ts';
+
+const idParams = z.object({ id: z.string().min(1).max(200) });
+
+export async function profileRoutes(fastify: FastifyInstance, { omnis }: { omnis: Omnis }) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const tags = ['profiles'];
+
+  app.get('/profiles', {
+    schema: { summary: 'Find the profile holding an identifier', tags, querystring: z.object({ identifier: z.string().min(3).max(300).describe('type:value, e.g. email:ana@example.com') }) },
+  }, async req => {
+    const ws = workspaceOf(req);
+    return getProfile(omnis.db, ws, await findProfileId(omnis.db, ws, req.query.identifier));
+  });
+
+  app.get('/profiles/:id', { schema: { summary: 'A profile (a merged-away id resolves to its survivor)', tags, params: idParams } },
+    async req => getProfile(omnis.db, workspaceOf(req), req.params.id));
+
+  app.get('/profiles/:id/events', {
+    schema: {
+      summary: 'The cross-channel timeline, newest first', tags, params: idParams,
+      querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), cursor: z.string().max(200).optional(), channel: z.string().max(32).optional() }),
+    },
+  }, async req => timeline(omnis.db, workspaceOf(req), req.params.id, req.query));
+
+  app.get('/profiles/:id/export', { schema: { summary: 'Everything held about the profile', tags, params: idParams } },
+    async req => exportProfile(omnis.db, workspaceOf(req), req.params.id));
+
+  app.delete('/profiles/:id', { schema: { summary: 'Forget the profile: events, identities and traits deleted, identifiers suppressed', tags, params: idParams } },
+    async req => deleteProfile(omnis.db, workspaceOf(req), req.params.id, omnis.clock));
+
+  app.get('/identity-rules', { schema: { summary: 'Identity resolution rules of the workspace', tags: ['identity'] } },
+    async req => (await omnis.settings.rulesFor(workspaceOf(req))).rules);
+  app.put('/identity-rules', { schema: { summary: 'Replace the identity resolution rules', tags: ['identity'], body: z.record(z.string(), z.unknown()) } },
+    async req => {
+      if (!req.body || typeof req.body !== 'object') throw invalid('body', 'expected an object');
+      return omnis.settings.setIdentityRules(workspaceOf(req), req.body);
+    });
+}

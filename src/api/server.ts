@@ -1,0 +1,45 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Omnis } from '../app/index.ts';
+import { LIMITS } from '../ingest/index.ts';
+import { errorHandler } from './errors.ts';
+import { adminAuth } from './auth.ts';
+import { ingestRoutes } from './routes/ingest.ts';
+import { healthRoutes } from './routes/health.ts';
+import { profileRoutes } from './routes/profiles.ts';
+import { keyRoutes } from './routes/keys.ts';
+
+export interface ServerOptions {
+  logger?: boolean;
+  /** Extra management routes (under /api/v1, admin-authenticated) from later modules. */
+  plugins?: ((app: FastifyInstance, opts: { omnis: Omnis }) => Promise<void>)[];
+}
+
+export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: LIMITS.batchBytes, forceCloseConnections: true, return503OnClosing: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Omnis API', version: '1', description: 'Tracking API (Segment-compatible, write keys) and management API (admin keys as Bearer).' },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' }, writeKey: { type: 'http', scheme: 'basic' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  await app.register(ingestRoutes, { omnis });
+  await app.register(healthRoutes, { omnis });
+  await app.register(async api => {
+    api.addHook('onRequest', adminAuth(omnis.keys));
+    await api.register(profileRoutes, { omnis });
+    await api.register(keyRoutes, { omnis });
+    for (const p of opts.plugins ?? []) await api.register(p, { omnis });
+  }, { prefix: '/api/v1' });
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

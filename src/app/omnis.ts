@@ -1,0 +1,55 @@
+import type { Db } from '../store/index.ts';
+import { migrate } from '../store/index.ts';
+import { EventLog, Processor, type Stage } from '../bus/index.ts';
+import { IngestService, KeyCache } from '../ingest/index.ts';
+import { resolveAndApply } from '../profiles/index.ts';
+import { systemClock, type Clock } from '../shared/index.ts';
+import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspaces.ts';
+
+export interface OmnisOptions {
+  db: Db;
+  clock?: Clock;
+  /** Run the pipeline in this process (default true; a pure API process in cluster mode sets false). */
+  worker?: boolean;
+  /** Default events/s per write key. */
+  rateLimit?: number;
+  batchSize?: number;
+  logError?: (e: unknown) => void;
+}
+
+/**
+ * The composition root: builds every module with its dependencies passed in. Nothing in
+ * the domain reaches for a global; tests build an Omnis on a VirtualClock and a throwaway
+ * database with the same call production uses.
+ */
+export async function createOmnis(opts: OmnisOptions) {
+  const { db } = opts;
+  const clock = opts.clock ?? systemClock;
+  await migrate(db);
+  await ensureWorkspace(db, DEFAULT_WORKSPACE, 'Default workspace');
+  const settings = new WorkspaceSettings(db, clock);
+  const keys = new KeyCache(db, clock);
+  const log = new EventLog(db);
+  const stages: Stage[] = [
+    (tx, ws, events) => resolveAndApply(tx, ws, events, { clock, rulesFor: (w, q) => settings.rulesFor(w, q) }),
+  ];
+  const processor = new Processor(db, stages, { batchSize: opts.batchSize, onError: opts.logError ?? (e => console.error('pipeline:', e)) });
+  const worker = opts.worker ?? true;
+  if (worker) log.onAppend(events => processor.enqueue(events));
+  const ingest = new IngestService({ log, keys, clock, defaultRateLimit: opts.rateLimit });
+
+  return {
+    db, clock, settings, keys, log, processor, ingest,
+    async start() { if (worker) await processor.start(); },
+    /** Waits until every accepted event has gone through the pipeline. */
+    idle: () => processor.idle(),
+    async lag(): Promise<number> {
+      if (worker) return processor.lag();
+      const [{ n }] = await db.query<{ n: number }>('select count(*)::int as n from events where profile_id is null');
+      return n;
+    },
+    async stop() { await processor.stop(); },
+  };
+}
+
+export type Omnis = Awaited<ReturnType<typeof createOmnis>>;

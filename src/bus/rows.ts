@@ -1,0 +1,35 @@
+import { ms } from '../store/index.ts';
+import type { EventType, JsonObject, OmnisEvent, StoredEvent } from '../shared/types.ts';
+
+export interface EventRow {
+  seq: number; workspace_id: string; message_id: string; type: string; name: string | null; channel: string;
+  user_id: string | null; anonymous_id: string | null; ts: Date; received_at: Date; source_id: string | null;
+  profile_id: string | null; body: { properties?: JsonObject; traits?: JsonObject; context?: JsonObject; previousId?: string; groupId?: string };
+}
+
+export function rowToEvent(r: EventRow): StoredEvent & { workspaceId: string } {
+  return {
+    seq: r.seq, workspaceId: r.workspace_id, messageId: r.message_id, type: r.type as EventType, event: r.name, channel: r.channel,
+    userId: r.user_id, anonymousId: r.anonymous_id, timestamp: ms(r.ts), receivedAt: ms(r.received_at), sourceId: r.source_id,
+    profileId: r.profile_id, properties: r.body.properties ?? {}, traits: r.body.traits ?? {}, context: r.body.context ?? {},
+    previousId: r.body.previousId ?? null, groupId: r.body.groupId ?? null,
+  };
+}
+
+/** The JSON a row is inserted from (jsonb_to_recordset keeps one statement per batch). */
+export function eventToInsert(workspaceId: string, e: OmnisEvent) {
+  const body: Record<string, unknown> = { properties: e.properties, traits: e.traits, context: e.context };
+  if (e.previousId) body.previousId = e.previousId;
+  if (e.groupId) body.groupId = e.groupId;
+  return {
+    w: workspaceId, m: e.messageId, t: e.type, n: e.event, c: e.channel, u: e.userId, a: e.anonymousId,
+    ts: e.timestamp, r: e.receivedAt, s: e.sourceId, b: body,
+  };
+}
+
+export const INSERT_EVENTS_SQL = `
+  insert into events (workspace_id, message_id, type, name, channel, user_id, anonymous_id, ts, received_at, source_id, body)
+  select x.w, x.m, x.t, x.n, x.c, x.u, x.a, to_timestamp(x.ts / 1000.0), to_timestamp(x.r / 1000.0), x.s, x.b
+    from jsonb_to_recordset($1::jsonb) as x(w text, m text, t text, n text, c text, u text, a text, ts float8, r float8, s text, b jsonb)
+  on conflict (workspace_id, message_id) do nothing
+  returning seq, message_id, workspace_id`;

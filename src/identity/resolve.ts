@@ -1,0 +1,67 @@
+import type { Identity } from '../shared/types.ts';
+import type { CompiledRules } from './rules.ts';
+
+/** What resolution sees of the identity graph: enough to decide without touching storage. */
+export interface GraphView {
+  profileOf(id: Identity): string | undefined;
+  identitiesOf(profileId: string): readonly Identity[];
+  createdAt(profileId: string): number;
+}
+
+export interface Conflict { leftOut: Identity; otherProfileId: string | null; reason: string }
+
+export interface Resolution {
+  /** The profile the event belongs to; null means a new profile must be created. */
+  profileId: string | null;
+  /** Profiles found to be the same person, to merge into profileId. */
+  mergeFrom: { profileId: string; via: Identity }[];
+  /** Identifiers of the event that the (surviving) profile does not hold yet. */
+  add: Identity[];
+  conflicts: Conflict[];
+}
+
+const key = (i: Identity) => `${i.type}\u0000${i.value}`;
+
+/**
+ * Segment Unify's rule: take the event's identifiers from highest priority to lowest and
+ * join each one's profile to the result unless that would put more values of some type on
+ * one profile than its limit allows; such an identifier is left out and the conflict kept.
+ * The oldest profile survives a merge, so ids handed out earlier stay the canonical ones.
+ */
+export function resolve(ids: readonly Identity[], graph: GraphView, rules: CompiledRules): Resolution {
+  const sorted = [...ids].sort((a, b) => rules.rank(a.type) - rules.rank(b.type));
+  const profiles: { id: string; via: Identity }[] = [];
+  const accepted: Identity[] = [];
+  const values = new Map<string, Set<string>>();
+  const conflicts: Conflict[] = [];
+
+  for (const id of sorted) {
+    const pid = graph.profileOf(id);
+    const joining = pid && !profiles.some(p => p.id === pid) ? pid : undefined;
+    const tentative = new Map([...values].map(([t, s]) => [t, new Set(s)]));
+    const put = (i: Identity) => { let s = tentative.get(i.type); if (!s) tentative.set(i.type, (s = new Set())); s.add(i.value); };
+    put(id);
+    if (joining) for (const i of graph.identitiesOf(joining)) put(i);
+    const broken = [...tentative].find(([t, s]) => s.size > rules.limit(t));
+    if (broken) {
+      conflicts.push({ leftOut: id, otherProfileId: joining ?? null, reason: `would give one profile ${broken[1].size} ${broken[0]} values (limit ${rules.limit(broken[0])})` });
+      continue;
+    }
+    if (joining) profiles.push({ id: joining, via: id });
+    accepted.push(id);
+    values.clear();
+    for (const [t, s] of tentative) values.set(t, s);
+  }
+
+  if (!profiles.length) return { profileId: null, mergeFrom: [], add: accepted, conflicts };
+  profiles.sort((a, b) => graph.createdAt(a.id) - graph.createdAt(b.id) || (a.id < b.id ? -1 : 1));
+  const survivor = profiles[0].id;
+  const held = new Set<string>();
+  for (const p of profiles) for (const i of graph.identitiesOf(p.id)) held.add(key(i));
+  return {
+    profileId: survivor,
+    mergeFrom: profiles.slice(1).map(p => ({ profileId: p.id, via: p.via })),
+    add: accepted.filter(i => !held.has(key(i))),
+    conflicts,
+  };
+}

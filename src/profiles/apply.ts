@@ -1,0 +1,105 @@
+import type { Identity, JsonObject, OmnisEvent, Profile } from '../shared/types.ts';
+
+const obj = (v: unknown): JsonObject | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as JsonObject) : undefined);
+
+export function emptyProfile(id: string, workspaceId: string, now: number): Profile {
+  return { id, workspaceId, traits: {}, traitTimes: {}, channels: {}, consent: {}, seen: {}, timezone: null, lastLocation: null, createdAt: now, updatedAt: now };
+}
+
+/** Consent categories from Segment's consent object, and explicit (un)subscribe events. */
+function consentChanges(e: OmnisEvent): { key: string; granted: boolean }[] {
+  const out: { key: string; granted: boolean }[] = [];
+  const prefs = obj(obj(e.context.consent)?.categoryPreferences);
+  if (prefs) for (const [k, v] of Object.entries(prefs)) if (typeof v === 'boolean') out.push({ key: k, granted: v });
+  if (e.type === 'track' && (e.event === 'Subscribed' || e.event === 'Unsubscribed')) {
+    const ch = typeof e.properties.channel === 'string' ? e.properties.channel : e.channel;
+    const topic = typeof e.properties.topic === 'string' ? `.${e.properties.topic}` : '';
+    out.push({ key: ch + topic, granted: e.event === 'Subscribed' });
+  }
+  return out;
+}
+
+function validTimezone(tz: unknown): tz is string {
+  if (typeof tz !== 'string' || !tz || tz.length > 64) return false;
+  try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; }
+}
+
+/**
+ * Folds one event into a profile in place. Traits follow the event's own time, so an event
+ * that arrives late never overwrites a value set by a newer one.
+ */
+export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], now: number): void {
+  const ts = e.timestamp;
+  const s = p.seen[e.channel];
+  p.seen[e.channel] = s ? { first: Math.min(s.first, ts), last: Math.max(s.last, ts) } : { first: ts, last: ts };
+
+  const traitSets = e.type === 'identify' || e.type === 'alias' ? [e.traits, obj(e.context.traits)] : [obj(e.context.traits)];
+  for (const traits of traitSets) {
+    if (!traits) continue;
+    for (const [k, v] of Object.entries(traits)) {
+      if ((p.traitTimes[k] ?? -Infinity) > ts) continue;
+      p.traits[k] = v;
+      p.traitTimes[k] = ts;
+    }
+  }
+
+  const email = ids.find(i => i.type === 'email');
+  if (email && (p.traitTimes.email ?? -Infinity) <= ts) {
+    const cur = p.channels.email;
+    // An address marked unreachable (hard bounce) stays so until a different one arrives.
+    p.channels.email = cur && cur.address === email.value ? cur : { address: email.value, reachable: true };
+  }
+  const phone = ids.find(i => i.type === 'phone');
+  if (phone && (p.traitTimes.phone ?? -Infinity) <= ts) {
+    const cur = p.channels.sms;
+    p.channels.sms = cur && cur.phone === phone.value ? cur : { phone: phone.value, reachable: true };
+  }
+  const token = obj(e.context.device)?.token;
+  if (typeof token === 'string' && token && token.length <= 4096) {
+    const tokens = p.channels.push?.tokens ?? [];
+    if (!tokens.includes(token)) p.channels.push = { tokens: [...tokens, token].slice(-10), reachable: true };
+  }
+
+  for (const c of consentChanges(e)) {
+    const cur = p.consent[c.key];
+    if (cur && cur.at > ts) continue;
+    p.consent[c.key] = { status: c.granted ? 'granted' : 'denied', at: ts, source: e.type === 'track' && e.event ? e.event : 'context.consent' };
+  }
+
+  const tz = e.context.timezone ?? (e.type === 'identify' ? e.traits.timezone : undefined);
+  if (validTimezone(tz)) p.timezone = tz;
+
+  const loc = obj(e.context.location);
+  if (loc && typeof loc.latitude === 'number' && typeof loc.longitude === 'number' && (p.lastLocation?.at ?? -Infinity) <= ts
+    && Math.abs(loc.latitude) <= 90 && Math.abs(loc.longitude) <= 180) {
+    p.lastLocation = { lat: loc.latitude, lng: loc.longitude, at: ts };
+  }
+  p.updatedAt = now;
+}
+
+/** Folds `other` into `survivor` in place: per trait and consent the newer value wins. */
+export function mergeInto(survivor: Profile, other: Profile, now: number): void {
+  for (const [k, v] of Object.entries(other.traits)) {
+    if ((survivor.traitTimes[k] ?? -Infinity) < (other.traitTimes[k] ?? -Infinity) || !(k in survivor.traits)) {
+      survivor.traits[k] = v;
+      survivor.traitTimes[k] = other.traitTimes[k] ?? 0;
+    }
+  }
+  for (const [ch, v] of Object.entries(other.channels)) {
+    if (ch === 'push') {
+      const tokens = [...new Set([...(survivor.channels.push?.tokens ?? []), ...(other.channels.push?.tokens ?? [])])].slice(-10);
+      survivor.channels.push = { tokens, reachable: tokens.length > 0 };
+    } else if (!(ch in survivor.channels)) survivor.channels[ch] = v;
+  }
+  for (const [k, c] of Object.entries(other.consent)) {
+    if (!survivor.consent[k] || survivor.consent[k].at < c.at) survivor.consent[k] = c;
+  }
+  for (const [ch, s] of Object.entries(other.seen)) {
+    const m = survivor.seen[ch];
+    survivor.seen[ch] = m ? { first: Math.min(m.first, s.first), last: Math.max(m.last, s.last) } : s;
+  }
+  survivor.timezone ??= other.timezone;
+  if (other.lastLocation && (!survivor.lastLocation || survivor.lastLocation.at < other.lastLocation.at)) survivor.lastLocation = other.lastLocation;
+  survivor.createdAt = Math.min(survivor.createdAt, other.createdAt);
+  survivor.updatedAt = now;
+}

@@ -1,0 +1,44 @@
+import type { Queryable } from '../store/index.ts';
+import { ms } from '../store/index.ts';
+import type { Profile } from '../shared/types.ts';
+
+interface ProfileRow {
+  id: string; workspace_id: string; traits: Profile['traits']; trait_times: Profile['traitTimes']; channels: Profile['channels'];
+  consent: Profile['consent']; seen: Profile['seen']; timezone: string | null; last_location: Profile['lastLocation'];
+  created_at: Date; updated_at: Date; merged_into: string | null;
+}
+
+const toProfile = (r: ProfileRow): Profile => ({
+  id: r.id, workspaceId: r.workspace_id, traits: r.traits, traitTimes: r.trait_times, channels: r.channels, consent: r.consent,
+  seen: r.seen, timezone: r.timezone, lastLocation: r.last_location, createdAt: ms(r.created_at), updatedAt: ms(r.updated_at),
+});
+
+export async function loadProfiles(db: Queryable, ids: readonly string[]): Promise<Map<string, Profile>> {
+  if (!ids.length) return new Map();
+  const rows = await db.query<ProfileRow>('select * from profiles where id = any($1::text[])', [ids]);
+  return new Map(rows.map(r => [r.id, toProfile(r)]));
+}
+
+/** Follows merges: the live profile an id (possibly merged away) stands for. */
+export async function findLiveProfile(db: Queryable, workspaceId: string, id: string): Promise<Profile | null> {
+  const rows = await db.query<ProfileRow>(
+    `select p.* from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id)
+      where m.id = $1 and m.workspace_id = $2`, [id, workspaceId]);
+  return rows[0] ? toProfile(rows[0]) : null;
+}
+
+/** Inserts or replaces whole profiles, in one statement. */
+export async function saveProfiles(db: Queryable, profiles: readonly Profile[]): Promise<void> {
+  if (!profiles.length) return;
+  await db.query(
+    `insert into profiles as p (id, workspace_id, traits, trait_times, channels, consent, seen, timezone, last_location, created_at, updated_at)
+     select x.id, x."workspaceId", x.traits, x."traitTimes", x.channels, x.consent, x.seen, x.timezone, x."lastLocation",
+            to_timestamp(x."createdAt" / 1000.0), to_timestamp(x."updatedAt" / 1000.0)
+       from jsonb_to_recordset($1::jsonb) as x(id text, "workspaceId" text, traits jsonb, "traitTimes" jsonb, channels jsonb, consent jsonb,
+            seen jsonb, timezone text, "lastLocation" jsonb, "createdAt" float8, "updatedAt" float8)
+     on conflict (id) do update set traits = excluded.traits, trait_times = excluded.trait_times, channels = excluded.channels,
+       consent = excluded.consent, seen = excluded.seen, timezone = excluded.timezone, last_location = excluded.last_location,
+       created_at = excluded.created_at, updated_at = excluded.updated_at`,
+    [JSON.stringify(profiles)],
+  );
+}

@@ -1,0 +1,18 @@
+import type { Db, StoreOptions } from './types.ts';
+import { openPglite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
+
+export type { Db, Tx, Queryable, Row, StoreOptions } from './types.ts';
+export { migrate, listMigrations } from './migrate.ts';
+export { acquireDataDirLock } from './lock.ts';
+
+/** Opens Postgres when a URL is given (or DATABASE_URL is set), else embedded PGlite in the data folder. */
+export function openStore(opts: StoreOptions = {}): Promise<Db> {
+  const url = opts.databaseUrl ?? process.env.DATABASE_URL;
+  if (url) return openPostgres(url, opts.schema, opts.poolSize);
+  return openPglite(opts.dataDir ?? process.env.OMNIS_DATA_DIR ?? './.omnis');
+}
+
+/** ISO strings and epoch ms both come back from the drivers as Date; this gives epoch ms. */
+export const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : Number(v));
+export const msOrNull = (v: unknown): number | null => (v == null ? null : ms(v));

@@ -1,0 +1,39 @@
+import pg from 'pg';
+import type { Db, Tx } from './types.ts';
+
+// int8 (counts, sequence numbers) fit a JS number in this domain; numeric is used for money.
+pg.types.setTypeParser(20, v => Number(v));
+pg.types.setTypeParser(1700, v => Number(v));
+
+export async function openPostgres(url: string, schema = 'public', poolSize = 8): Promise<Db> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+  pool.on('error', () => { /* an idle client died; the pool replaces it */ });
+  if (schema !== 'public') await pool.query(`create schema if not exists ${schema}`);
+  const q = (conn: { query: pg.Pool['query'] }): Tx => ({
+    async query<T>(sql: string, params?: unknown[]) {
+      return (await conn.query(sql, params)).rows as T[];
+    },
+    // Without parameters pg uses the simple protocol, which runs several statements.
+    async exec(sql: string) { await conn.query(sql); },
+  });
+  return {
+    kind: 'postgres',
+    ...q(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await fn(q(client as unknown as { query: pg.Pool['query'] }));
+        await client.query('commit');
+        return result;
+      } catch (e) {
+        await client.query('rollback').catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    async close() { await pool.end(); },
+  };
+}

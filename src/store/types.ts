@@ -1,0 +1,37 @@
+/**
+ * One interface over both storage modes (Drizzle's "one thin adapter per driver").
+ * Both speak the same Postgres dialect: PGlite is Postgres compiled to WASM.
+ */
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  /** Runs one parameterised statement and returns its rows. jsonb params must be passed as JSON strings. */
+  query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Tx extends Queryable {
+  /** Runs several statements (no parameters); used by migrations. */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Tx {
+  readonly kind: 'pglite' | 'postgres';
+  /**
+   * Runs fn in one transaction; commits when it resolves, rolls back when it throws.
+   * Inside fn use only `tx`: PGlite has one connection, so a query on the Db waits for the
+   * transaction to end and the two deadlock.
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** A Postgres server; when absent, embedded PGlite is used. Default: env DATABASE_URL. */
+  databaseUrl?: string;
+  /** The PGlite data folder. Default: env OMNIS_DATA_DIR, else ./.omnis. "memory://" keeps it in memory. */
+  dataDir?: string;
+  /** Postgres only: the schema to use (created when missing). Default: public. Tests use one schema each. */
+  schema?: string;
+  /** Postgres only: pool size. Default 8. */
+  poolSize?: number;
+}

@@ -1,0 +1,2 @@
+export { forEachStore, openTestDb, postgresProblem, TEST_PG_URL, type TestDb } from './stores.ts';
+export { startTestOmnis, type TestOmnis } from './omnis.ts';
