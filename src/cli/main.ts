@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { serveCommand } from './serve.ts';
+import { keysCommand } from './keys.ts';
+import { migrateCommand } from './migrate.ts';
+import { importCommand } from './import.ts';
+
+const program = new Command('omnis')
+  .description('Omnis: one profile per customer across every channel')
+  .version('0.1.0')
+  .showHelpAfterError();
+serveCommand(program);
+importCommand(program);
+keysCommand(program);
+migrateCommand(program);
+
+await program.parseAsync(process.argv);

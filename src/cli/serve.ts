@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createOmnis, DEFAULT_WORKSPACE, type Omnis } from '../app/index.ts';
+import { buildServer } from '../api/index.ts';
+import { createKey, ensureKey, listKeys, hashKey } from '../ingest/index.ts';
+import { OmnisError } from '../shared/index.ts';
+import { openConfiguredStore, dataDir, usingPostgres, fail } from './runtime.ts';
+
+interface Keys { writeKey: string | null; adminKey: string | null; note: string }
+
+/**
+ * OMNIS_WRITE_KEY / OMNIS_ADMIN_KEY are ensured when set. Otherwise the first start creates
+ * a key of each kind; in embedded mode they are kept in the data folder (mode 600) so the
+ * quick start can print them on every start, as long as they are not revoked.
+ */
+async function ensureStartKeys(omnis: Omnis): Promise<Keys> {
+  const db = omnis.db;
+  const env = { write: process.env.OMNIS_WRITE_KEY, admin: process.env.OMNIS_ADMIN_KEY };
+  if (env.write) await ensureKey(db, { workspaceId: DEFAULT_WORKSPACE, kind: 'write', name: 'OMNIS_WRITE_KEY', source: 'server', secret: env.write });
+  if (env.admin) await ensureKey(db, { workspaceId: DEFAULT_WORKSPACE, kind: 'admin', name: 'OMNIS_ADMIN_KEY', secret: env.admin });
+  const file = usingPostgres() ? null : join(resolve(dataDir()), 'initial-keys.json');
+  const live = (await listKeys(db, DEFAULT_WORKSPACE)).filter(k => !k.revokedAt);
+  let saved: { writeKey?: string; adminKey?: string } = {};
+  if (file && existsSync(file)) { try { saved = JSON.parse(readFileSync(file, 'utf8')); } catch { saved = {}; } }
+  let writeKey = env.write ?? saved.writeKey ?? null;
+  let adminKey = env.admin ?? saved.adminKey ?? null;
+  const liveHashes = new Set((await db.query<{ key_hash: string }>('select key_hash from api_keys where revoked_at is null')).map(r => r.key_hash));
+  if (writeKey && !liveHashes.has(hashKey(writeKey))) writeKey = null;
+  if (adminKey && !liveHashes.has(hashKey(adminKey))) adminKey = null;
+  let created = false;
+  if (!writeKey && !live.some(k => k.kind === 'write')) { writeKey = (await createKey(db, { workspaceId: DEFAULT_WORKSPACE, kind: 'write', name: 'web', source: 'web', channel: 'web' })).secret; created = true; }
+  if (!adminKey && !live.some(k => k.kind === 'admin')) { adminKey = (await createKey(db, { workspaceId: DEFAULT_WORKSPACE, kind: 'admin', name: 'first admin key' })).secret; created = true; }
+  if (created && file) writeFileSync(file, JSON.stringify({ writeKey, adminKey }, null, 2), { mode: 0o600 });
+  return { writeKey, adminKey, note: created && !file ? 'these keys are shown once; keep them' : '' };
+}
+
+export function serveCommand(program: Command) {
+  program.command('serve')
+    .description('run Omnis: tracking API, management API and the pipeline in one process')
+    .option('--port <n>', 'port (default: PORT, else 3000)', v => Number(v))
+    .option('--host <host>', 'address to listen on (default: HOST, else 127.0.0.1)')
+    .action(async o => {
+      const port = o.port ?? Number(process.env.PORT ?? 3000);
+      const host = o.host ?? process.env.HOST ?? '127.0.0.1';
+      if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, got ${o.port ?? process.env.PORT}`);
+      let db;
+      try { db = await openConfiguredStore(); } catch (e) { fail(e instanceof OmnisError ? e.message : `cannot open storage: ${(e as Error).message}`); }
+      const omnis = await createOmnis({ db, rateLimit: process.env.OMNIS_RATE_LIMIT ? Number(process.env.OMNIS_RATE_LIMIT) : undefined });
+      await omnis.start();
+      const keys = await ensureStartKeys(omnis);
+      const app = await buildServer(omnis, { logger: process.env.OMNIS_LOG === '1' });
+      await app.listen({ port, host });
+      const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(app.server.address() as { port: number }).port}`;
+      const out = [
+        `Omnis is running at ${url}`,
+        `  storage:   ${usingPostgres() ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${resolve(dataDir())}`}`,
+        `  write key: ${keys.writeKey ?? '(set OMNIS_WRITE_KEY or run: npx omnis keys create --kind write)'}`,
+        `  admin key: ${keys.adminKey ?? '(set OMNIS_ADMIN_KEY or run: npx omnis keys create --kind admin)'}`,
+        `  try:       curl -u '${keys.writeKey ?? 'WRITE_KEY'}:' ${url}/v1/track -d '{"userId":"u1","event":"Hello"}'`,
+        `  API docs:  ${url}/api/openapi.json`,
+      ];
+      if (keys.note) out.push(`  (${keys.note})`);
+      process.stdout.write(out.join('\n') + '\n');
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await app.close();
+        await omnis.stop();
+        await db.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}
