@@ -2,7 +2,7 @@ import type { Tx } from '../store/index.ts';
 import type { Identity, Profile, StoredEvent } from '../shared/types.ts';
 import { newId, type Clock } from '../shared/index.ts';
 import {
-  extractIdentifiers, resolve, lookupIdentities, identitiesOfProfiles, suppressedAmong, hashIdentifier,
+  extractIdentifiers, normalizeIdentifier, resolve, lookupIdentities, identitiesOfProfiles, suppressedAmong, hashIdentifier,
   insertIdentities, applyMerges, insertConflicts, type CompiledRules, type MergeRow, type ConflictRow, type GraphView,
 } from '../identity/index.ts';
 import { applyEvent, emptyProfile, mergeInto } from './apply.ts';
@@ -29,7 +29,10 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   const rules = await deps.rulesFor(workspaceId, tx);
   const now = deps.clock.now();
   const idsOf = batch.map(e => extractIdentifiers(e, rules));
-  const all = dedupe(idsOf.flat());
+  // alias: previousId may be an earlier userId or an anonymousId; both are looked up and
+  // the one the graph knows is used (anonymous_id when it knows neither).
+  const aliasCandidates = batch.map(e => (e.type === 'alias' && e.previousId ? aliasIds(e.previousId, rules) : []));
+  const all = dedupe([...idsOf.flat(), ...aliasCandidates.flat()]);
 
   const [found, suppressed] = await Promise.all([lookupIdentities(tx, workspaceId, all), suppressedAmong(tx, workspaceId, all)]);
   const owner = new Map<string, string>(found.map(r => [key(r), r.profile_id]));
@@ -53,6 +56,11 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
 
   batch.forEach((e, n) => {
     const ids = idsOf[n];
+    if (aliasCandidates[n].length) {
+      const known = aliasCandidates[n].find(i => owner.has(key(i)));
+      const prev = known ?? aliasCandidates[n].find(i => i.type === 'anonymous_id');
+      if (prev && !ids.some(i => key(i) === key(prev))) ids.push(prev);
+    }
     if (!ids.length || ids.some(i => suppressed.has(hashIdentifier(i)))) { dropped.push(e.seq); return; }
     const r = resolve(ids, graph, rules);
     let pid = r.profileId;
@@ -108,6 +116,10 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   }
   if (dropped.length) await tx.query('delete from events where seq = any($1::bigint[])', [dropped]);
   return kept;
+}
+
+function aliasIds(previousId: string, rules: CompiledRules): Identity[] {
+  return (['user_id', 'anonymous_id'] as const).map(t => normalizeIdentifier(t, previousId, rules)).filter((i): i is Identity => i !== null);
 }
 
 function dedupe(ids: Identity[]): Identity[] { return dedupeBy(ids, key); }
