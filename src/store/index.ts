@@ -9,7 +9,7 @@ export { acquireDataDirLock } from './lock.ts';
 /** Opens Postgres when a URL is given (or DATABASE_URL is set), else embedded PGlite in the data folder. */
 export function openStore(opts: StoreOptions = {}): Promise<Db> {
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
-  if (url) return openPostgres(url, opts.schema, opts.poolSize);
+  if (url) return openPostgres(url, opts.schema ?? process.env.OMNIS_DATABASE_SCHEMA, opts.poolSize);
   return openPglite(opts.dataDir ?? process.env.OMNIS_DATA_DIR ?? './.omnis');
 }
 

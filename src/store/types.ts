@@ -30,7 +30,7 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** The PGlite data folder. Default: env OMNIS_DATA_DIR, else ./.omnis. "memory://" keeps it in memory. */
   dataDir?: string;
-  /** Postgres only: the schema to use (created when missing). Default: public. Tests use one schema each. */
+  /** Postgres only: the schema to use (created when missing). Default: env OMNIS_DATABASE_SCHEMA, else public. Tests use one schema each. */
   schema?: string;
   /** Postgres only: pool size. Default 8. */
   poolSize?: number;
