@@ -10,7 +10,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/!(index)*', '../*/*/**'], message: 'Modules meet through their index.ts only.' }] }],
     },
+  },
+  // Modules meet through their index.ts only: from src/<module>/x.ts, "../other/y.ts" is refused.
+  {
+    files: ['src/*/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./[a-z-]+/(?!index\\.ts$)', message: 'Modules meet through their index.ts only.' }] }] },
+  },
+  {
+    files: ['src/*/*/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./\\.\\./[a-z-]+/(?!index\\.ts$)', message: 'Modules meet through their index.ts only.' }] }] },
   },
 );

@@ -1,5 +1,5 @@
 import type { Db } from '../store/index.ts';
-import type { OmnisEvent, StoredEvent } from '../shared/types.ts';
+import type { OmnisEvent, StoredEvent } from '../shared/index.ts';
 import { eventToInsert, INSERT_EVENTS_SQL } from './rows.ts';
 
 export type Appended = StoredEvent & { workspaceId: string };

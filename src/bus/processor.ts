@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../store/index.ts';
-import type { StoredEvent } from '../shared/types.ts';
+import type { StoredEvent } from '../shared/index.ts';
 import type { Appended } from './log.ts';
 import { rowToEvent, type EventRow } from './rows.ts';
 

@@ -1,5 +1,5 @@
 import { ms } from '../store/index.ts';
-import type { EventType, JsonObject, OmnisEvent, StoredEvent } from '../shared/types.ts';
+import type { EventType, JsonObject, OmnisEvent, StoredEvent } from '../shared/index.ts';
 
 export interface EventRow {
   seq: number; workspace_id: string; message_id: string; type: string; name: string | null; channel: string;

@@ -5,7 +5,7 @@ import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { createOmnis, DEFAULT_WORKSPACE, ensureWorkspace } from '../app/index.ts';
 import { validateEvent, EventError, LIMITS } from '../ingest/index.ts';
-import type { OmnisEvent } from '../shared/types.ts';
+import type { OmnisEvent } from '../shared/index.ts';
 import { openConfiguredStore, fail } from './runtime.ts';
 import { progressBar } from './progress.ts';
 import { rowToEvent as csvRowToEvent, parseMappings, type CsvKind } from './csv-mapping.ts';

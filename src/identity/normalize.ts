@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import type { Identity, OmnisEvent, JsonObject } from '../shared/types.ts';
+import type { Identity, OmnisEvent, JsonObject } from '../shared/index.ts';
 import type { CompiledRules } from './rules.ts';
 
 export const normalizeEmail = (v: string): string | null => {

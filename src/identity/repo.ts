@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../store/index.ts';
-import type { Identity } from '../shared/types.ts';
+import type { Identity } from '../shared/index.ts';
 
 export const hashIdentifier = (i: Identity) => createHash('sha256').update(`${i.type}:${i.value}`).digest('hex');
 

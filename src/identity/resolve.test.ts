@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { resolve, type GraphView } from './resolve.ts';
 import { compileRules, DEFAULT_RULES, parseIdentityRules } from './rules.ts';
 import { extractIdentifiers, normalizeIdentifier } from './normalize.ts';
-import type { Identity, OmnisEvent } from '../shared/types.ts';
+import type { Identity, OmnisEvent } from '../shared/index.ts';
 
 const rules = compileRules(DEFAULT_RULES);
 const id = (s: string): Identity => { const i = s.indexOf(':'); return { type: s.slice(0, i), value: s.slice(i + 1) }; };

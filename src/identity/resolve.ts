@@ -1,4 +1,4 @@
-import type { Identity } from '../shared/types.ts';
+import type { Identity } from '../shared/index.ts';
 import type { CompiledRules } from './rules.ts';
 
 /** What resolution sees of the identity graph: enough to decide without touching storage. */

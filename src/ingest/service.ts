@@ -1,5 +1,5 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
-import type { EventType } from '../shared/types.ts';
+import type { EventType } from '../shared/index.ts';
 import { OmnisError, type Clock } from '../shared/index.ts';
 import type { EventLog } from '../bus/index.ts';
 import { LIMITS } from './limits.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventType, JsonObject, OmnisEvent } from '../shared/types.ts';
+import type { EventType, JsonObject, OmnisEvent } from '../shared/index.ts';
 import { LIMITS } from './limits.ts';
 
 export const EVENT_TYPES: readonly EventType[] = ['identify', 'track', 'page', 'screen', 'group', 'alias'];

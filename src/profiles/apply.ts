@@ -1,4 +1,4 @@
-import type { Identity, JsonObject, OmnisEvent, Profile } from '../shared/types.ts';
+import type { Identity, JsonObject, OmnisEvent, Profile } from '../shared/index.ts';
 
 const obj = (v: unknown): JsonObject | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as JsonObject) : undefined);
 

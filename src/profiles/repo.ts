@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/index.ts';
 import { ms } from '../store/index.ts';
-import type { Profile } from '../shared/types.ts';
+import type { Profile } from '../shared/index.ts';
 
 interface ProfileRow {
   id: string; workspace_id: string; traits: Profile['traits']; trait_times: Profile['traitTimes']; channels: Profile['channels'];

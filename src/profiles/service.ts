@@ -2,7 +2,7 @@ import type { Db } from '../store/index.ts';
 import { ms } from '../store/index.ts';
 import { rowToEvent, type EventRow } from '../bus/index.ts';
 import { hashIdentifier, normalizeIdentifier, compileRules, DEFAULT_RULES } from '../identity/index.ts';
-import type { Identity, Profile, StoredEvent } from '../shared/types.ts';
+import type { Identity, Profile, StoredEvent } from '../shared/index.ts';
 import { invalid, notFound, type Clock } from '../shared/index.ts';
 import { findLiveProfile } from './repo.ts';
 

@@ -1,5 +1,5 @@
 import type { Tx } from '../store/index.ts';
-import type { Identity, Profile, StoredEvent } from '../shared/types.ts';
+import type { Identity, Profile, StoredEvent } from '../shared/index.ts';
 import { newId, type Clock } from '../shared/index.ts';
 import {
   extractIdentifiers, normalizeIdentifier, resolve, lookupIdentities, identitiesOfProfiles, suppressedAmong, hashIdentifier,

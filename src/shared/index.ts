@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './clock.ts';
 export * from './duration.ts';
 export * from './ids.ts';
+export type * from './types.ts';

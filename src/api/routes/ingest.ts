@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeBody, LIMITS } from '../../ingest/index.ts';
 import type { Omnis } from '../../app/index.ts';
-import type { EventType } from '../../shared/types.ts';
+import type { EventType } from '../../shared/index.ts';
 
 const TYPES: EventType[] = ['identify', 'track', 'page', 'screen', 'group', 'alias'];
 

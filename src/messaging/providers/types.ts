@@ -57,6 +57,10 @@ export interface OutboundMessage {
 export interface SendResult {
   /** The provider's own id for the message, used to match its delivery webhooks. */
   providerMessageId: string | null;
+  /** Push: tokens the push service reported gone (or that are malformed) while others got the
+   * message; the caller stops using them. When every token is dead the send throws instead
+   * (code 'expired_subscription' / 'expired_token'). */
+  deadTokens?: string[];
 }
 
 /**

@@ -1,0 +1,2 @@
+export * from './providers/index.ts';
+export * from './templates/index.ts';
