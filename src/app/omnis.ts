@@ -1,6 +1,6 @@
 import type { Db } from '../store/index.ts';
 import { migrate } from '../store/index.ts';
-import { EventLog, Processor, type Stage } from '../bus/index.ts';
+import { EventLog, Processor, backlogAfter, type Stage } from '../bus/index.ts';
 import { IngestService, KeyCache } from '../ingest/index.ts';
 import { resolveAndApply } from '../profiles/index.ts';
 import { systemClock, type Clock } from '../shared/index.ts';
@@ -44,9 +44,7 @@ export async function createOmnis(opts: OmnisOptions) {
     /** Waits until every accepted event has gone through the pipeline. */
     idle: () => processor.idle(),
     async lag(): Promise<number> {
-      if (worker) return processor.lag();
-      const [{ n }] = await db.query<{ n: number }>('select count(*)::int as n from events where profile_id is null');
-      return n;
+      return worker ? processor.lag() : backlogAfter(db);
     },
     async stop() { await processor.stop(); },
   };

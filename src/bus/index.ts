@@ -1,3 +1,3 @@
 export { EventLog, type Appended } from './log.ts';
-export { Processor, type Stage, type ProcessorOptions } from './processor.ts';
+export { Processor, backlogAfter, type Stage, type ProcessorOptions } from './processor.ts';
 export { rowToEvent, type EventRow } from './rows.ts';

@@ -16,16 +16,19 @@ export interface ProcessorOptions {
   onError?: (e: unknown) => void;
 }
 
+const STREAM = 'main';
+
 /**
  * Processes the event log in order, exactly once per event: a batch's stages and the
- * marking of its events as processed (events.profile_id) commit in one transaction. New
- * events arrive in memory from the appender; at start, and whenever memory would overflow,
- * the backlog is read from the log itself, so nothing accepted is ever skipped.
+ * advance of pipeline_state.processed_seq commit in one transaction. Appends commit in
+ * seq order, so that one number is the whole progress. New events arrive in memory from
+ * the appender; at start, and whenever memory would overflow, the backlog is read from the
+ * log itself, so nothing accepted is ever skipped.
  */
 export class Processor {
   private queue: Appended[] = [];
   private readFromLog = true;
-  private highestSeen = 0;
+  private processedSeq = 0;
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -40,8 +43,8 @@ export class Processor {
   }
 
   async start() {
-    const [{ n }] = await this.db.query<{ n: number }>('select count(*)::int as n from events where profile_id is null');
-    this.backlog = n;
+    this.processedSeq = await processedSeq(this.db);
+    this.backlog = await backlogAfter(this.db, this.processedSeq);
     this.running = true;
     this.loop = this.run();
   }
@@ -58,9 +61,10 @@ export class Processor {
   enqueue(events: Appended[]) {
     if (!events.length) return;
     this.backlog += events.length;
-    if (this.readFromLog) { this.wake?.(); return; } // the log read will pick them up
-    if (this.queue.length + events.length > this.maxQueued) { this.queue = []; this.readFromLog = true; }
-    else this.queue.push(...events);
+    if (!this.readFromLog) {
+      if (this.queue.length + events.length > this.maxQueued) { this.queue = []; this.readFromLog = true; }
+      else this.queue.push(...events);
+    }
     this.wake?.();
   }
 
@@ -76,8 +80,8 @@ export class Processor {
       try {
         const batch = await this.next();
         if (!batch.length) {
-          if (this.backlog !== 0 && !this.readFromLog) this.readFromLog = true; // counts drifted: trust the log
-          else await new Promise<void>(r => { this.wake = r; setTimeout(r, 1000); });
+          if (this.backlog !== 0) { this.backlog = await backlogAfter(this.db, this.processedSeq); this.readFromLog = this.backlog > 0; this.settle(); }
+          if (!this.readFromLog) await new Promise<void>(r => { this.wake = r; setTimeout(r, 1000); });
           this.wake = null;
           continue;
         }
@@ -93,36 +97,41 @@ export class Processor {
 
   private async next(): Promise<Appended[]> {
     if (this.readFromLog) {
-      const rows = await this.db.query<EventRow>(
-        'select * from events where profile_id is null and seq > $1 order by seq limit $2', [0, this.batchSize]);
+      const rows = await this.db.query<EventRow>('select * from events where seq > $1 order by seq limit $2', [this.processedSeq, this.batchSize]);
       if (rows.length < this.batchSize) {
         // Caught up with the log: from here on the appender's copies are complete.
         this.readFromLog = false;
-        const seqs = new Set(rows.map(r => r.seq));
-        this.queue = this.queue.filter(e => !seqs.has(e.seq));
+        const last = rows.length ? rows[rows.length - 1].seq : this.processedSeq;
+        this.queue = this.queue.filter(e => e.seq > last);
       }
       return rows.map(rowToEvent);
     }
-    return this.queue.splice(0, this.batchSize);
+    const batch = this.queue.splice(0, this.batchSize);
+    return batch.filter(e => e.seq > this.processedSeq);
   }
 
   private async process(batch: Appended[]) {
+    const last = batch[batch.length - 1].seq;
     try {
-      await this.db.transaction(tx => this.runStages(tx, batch));
+      await this.db.transaction(async tx => { await this.runStages(tx, batch); await advance(tx, last); });
     } catch (e) {
-      if (batch.length === 1) { await this.deadLetter(batch[0], e); }
-      else {
-        // Isolate the event that fails so one bad event cannot stop the pipeline.
-        this.opts.onError?.(e);
-        for (const ev of batch) {
-          try { await this.db.transaction(tx => this.runStages(tx, [ev])); }
-          catch (e1) { await this.deadLetter(ev, e1); }
-        }
+      // Isolate the event that fails, so one bad event cannot stop the pipeline.
+      this.opts.onError?.(e);
+      for (const ev of batch) {
+        try { await this.db.transaction(async tx => { await this.runStages(tx, [ev]); await advance(tx, ev.seq); }); }
+        catch (e1) { await this.deadLetter(ev, e1); }
       }
     }
-    this.highestSeen = Math.max(this.highestSeen, batch[batch.length - 1].seq);
+    this.processedSeq = last;
     this.backlog = Math.max(0, this.backlog - batch.length);
-    if (this.backlog === 0) { const w = this.idleWaiters; this.idleWaiters = []; w.forEach(f => f()); }
+    this.settle();
+  }
+
+  private settle() {
+    if (this.backlog !== 0) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    w.forEach(f => f());
   }
 
   private async runStages(tx: Tx, batch: Appended[]) {
@@ -138,6 +147,7 @@ export class Processor {
     }
   }
 
+  /** Kept whole in dead_events (nothing accepted is lost) and out of the log, so the pipeline moves on. */
   private async deadLetter(e: Appended, err: unknown) {
     this.opts.onError?.(err);
     await this.db.transaction(async tx => {
@@ -146,6 +156,25 @@ export class Processor {
          select seq, workspace_id, message_id, to_jsonb(events), $2 from events where seq = $1 on conflict do nothing`,
         [e.seq, String((err as Error)?.stack ?? err).slice(0, 4000)]);
       await tx.query('delete from events where seq = $1', [e.seq]);
+      await advance(tx, e.seq);
     });
   }
+}
+
+async function processedSeq(db: Db): Promise<number> {
+  const rows = await db.query<{ processed_seq: number }>('select processed_seq from pipeline_state where stream = $1', [STREAM]);
+  return rows[0]?.processed_seq ?? 0;
+}
+
+/** Events accepted but not processed; also what a process without a pipeline reports as lag. */
+export async function backlogAfter(db: Db, seq?: number): Promise<number> {
+  const from = seq ?? await processedSeq(db);
+  const [{ n }] = await db.query<{ n: number }>('select count(*)::int as n from events where seq > $1', [from]);
+  return n;
+}
+
+async function advance(tx: Tx, seq: number) {
+  await tx.query(
+    `insert into pipeline_state (stream, processed_seq) values ($1, $2)
+     on conflict (stream) do update set processed_seq = greatest(pipeline_state.processed_seq, excluded.processed_seq)`, [STREAM, seq]);
 }

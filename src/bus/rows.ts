@@ -4,14 +4,14 @@ import type { EventType, JsonObject, OmnisEvent, StoredEvent } from '../shared/i
 export interface EventRow {
   seq: number; workspace_id: string; message_id: string; type: string; name: string | null; channel: string;
   user_id: string | null; anonymous_id: string | null; ts: Date; received_at: Date; source_id: string | null;
-  profile_id: string | null; body: { properties?: JsonObject; traits?: JsonObject; context?: JsonObject; previousId?: string; groupId?: string };
+  profile_id?: string | null; body: { properties?: JsonObject; traits?: JsonObject; context?: JsonObject; previousId?: string; groupId?: string };
 }
 
 export function rowToEvent(r: EventRow): StoredEvent & { workspaceId: string } {
   return {
     seq: r.seq, workspaceId: r.workspace_id, messageId: r.message_id, type: r.type as EventType, event: r.name, channel: r.channel,
     userId: r.user_id, anonymousId: r.anonymous_id, timestamp: ms(r.ts), receivedAt: ms(r.received_at), sourceId: r.source_id,
-    profileId: r.profile_id, properties: r.body.properties ?? {}, traits: r.body.traits ?? {}, context: r.body.context ?? {},
+    profileId: r.profile_id ?? null, properties: r.body.properties ?? {}, traits: r.body.traits ?? {}, context: r.body.context ?? {},
     previousId: r.body.previousId ?? null, groupId: r.body.groupId ?? null,
   };
 }
@@ -27,9 +27,12 @@ export function eventToInsert(workspaceId: string, e: OmnisEvent) {
   };
 }
 
+/** Appends hold an advisory lock to commit so that, across processes too, seq order is commit order. */
+export const APPEND_LOCK = 7_412_001;
 export const INSERT_EVENTS_SQL = `
+  with serialised as materialized (select pg_advisory_xact_lock(${APPEND_LOCK}))
   insert into events (workspace_id, message_id, type, name, channel, user_id, anonymous_id, ts, received_at, source_id, body)
   select x.w, x.m, x.t, x.n, x.c, x.u, x.a, to_timestamp(x.ts / 1000.0), to_timestamp(x.r / 1000.0), x.s, x.b
-    from jsonb_to_recordset($1::jsonb) as x(w text, m text, t text, n text, c text, u text, a text, ts float8, r float8, s text, b jsonb)
+    from serialised, jsonb_to_recordset($1::jsonb) as x(w text, m text, t text, n text, c text, u text, a text, ts float8, r float8, s text, b jsonb)
   on conflict (workspace_id, message_id) do nothing
   returning seq, message_id, workspace_id`;

@@ -69,7 +69,7 @@ describe('the omnis command', () => {
 
     const db: Db = await openStore({ dataDir: env.OMNIS_DATA_DIR, databaseUrl: '' });
     try {
-      const rows = await db.query<{ profile_id: string; channel: string; name: string; ts: Date }>(`select profile_id, channel, name, ts from events where name = 'Order Completed' order by seq`);
+      const rows = await db.query<{ profile_id: string; channel: string; name: string; ts: Date }>(`select pe.profile_id, e.channel, e.name, e.ts from events e join profile_events pe on pe.seq = e.seq where e.name = 'Order Completed' order by e.seq`);
       assert.equal(rows.length, 2);
       assert.equal(rows[0].profile_id, rows[1].profile_id, 'the POS order joined the online customer by email');
       assert.equal(rows[1].channel, 'pos');

@@ -47,7 +47,7 @@ export async function applyMerges(db: Queryable, workspaceId: string, merges: Me
   const pairs = JSON.stringify(merges.map(m => ({ s: m.survivorId, m: m.mergedId })));
   const sub = `jsonb_to_recordset($1::jsonb) as x(s text, m text)`;
   await db.query(`update identities set profile_id = x.s from ${sub} where identities.profile_id = x.m`, [pairs]);
-  await db.query(`update events set profile_id = x.s from ${sub} where events.profile_id = x.m`, [pairs]);
+  await db.query(`update profile_events set profile_id = x.s from ${sub} where profile_events.profile_id = x.m`, [pairs]);
   // Ids merged into a profile that is itself merged away now point to the final survivor.
   await db.query(`update profiles set merged_into = x.s from ${sub} where profiles.merged_into = x.m or profiles.id = x.m`, [pairs]);
   await db.query(

@@ -72,10 +72,11 @@ export async function timeline(db: Db, workspaceId: string, id: string, opts: { 
     after = [Number(m[1]), Number(m[2])];
   }
   const rows = await db.query<EventRow>(
-    `select * from events where profile_id = $1
-       and ($2::float8 is null or (ts, seq) < (to_timestamp($2::float8 / 1000.0), $3::bigint))
-       and ($5::text is null or channel = $5)
-     order by ts desc, seq desc limit $4`,
+    `select e.*, pe.profile_id from profile_events pe join events e on e.seq = pe.seq
+      where pe.profile_id = $1
+        and ($2::float8 is null or (pe.ts, pe.seq) < (to_timestamp($2::float8 / 1000.0), $3::bigint))
+        and ($5::text is null or e.channel = $5)
+      order by pe.ts desc, pe.seq desc limit $4`,
     [p.id, after?.[0] ?? null, after?.[1] ?? 0, limit + 1, opts.channel ?? null]);
   const page = rows.slice(0, limit).map(rowToEvent);
   const last = page[page.length - 1];
@@ -100,7 +101,10 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string, clo
          select $1, x.type, x.h, to_timestamp($3 / 1000.0) from jsonb_to_recordset($2::jsonb) as x(type text, h text) on conflict do nothing`,
         [workspaceId, JSON.stringify(ids.map(i => ({ type: i.type, h: hashIdentifier(i) }))), clock.now()]);
     }
-    const ev = await tx.query<{ n: number }>('with d as (delete from events where profile_id = $1 returning 1) select count(*)::int as n from d', [p.id]);
+    const ev = await tx.query<{ n: number }>(
+      `with pe as (delete from profile_events where profile_id = $1 returning seq),
+            d as (delete from events where seq in (select seq from pe) returning 1)
+       select count(*)::int as n from d`, [p.id]);
     await tx.query('delete from identities where profile_id = $1', [p.id]);
     await tx.query('delete from identity_conflicts where profile_id = $1 or other_profile_id = $1', [p.id]);
     await tx.query('delete from merges where survivor_id = $1', [p.id]);
@@ -112,7 +116,8 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string, clo
 /** Everything held about a profile (right of access), in one document. */
 export async function exportProfile(db: Db, workspaceId: string, id: string) {
   const profile = await getProfile(db, workspaceId, id);
-  const rows = await db.query<EventRow>('select * from events where profile_id = $1 order by ts, seq', [profile.id]);
+  const rows = await db.query<EventRow>(
+    'select e.*, pe.profile_id from profile_events pe join events e on e.seq = pe.seq where pe.profile_id = $1 order by pe.ts, pe.seq', [profile.id]);
   const merges = await db.query('select merged_id as "mergedId", via_type as "viaType", via_value as "viaValue", message_id as "messageId", at from merges where survivor_id = $1 order by at', [profile.id]);
   return {
     exportedAt: new Date().toISOString(),

@@ -27,8 +27,9 @@ create table api_keys (
 );
 create index api_keys_workspace on api_keys (workspace_id);
 
--- The event log. An accepted event is a row here before its 2xx; the pipeline sets
--- profile_id when it has processed it, so "profile_id is null" is the backlog.
+-- The event log: append-only. An accepted event is a row here before its 2xx. Appends
+-- are serialised (an advisory lock held to commit), so seq order is commit order and the
+-- pipeline's progress is one number: pipeline_state.processed_seq.
 create table events (
   seq bigint generated always as identity primary key,
   workspace_id text not null,
@@ -41,15 +42,27 @@ create table events (
   ts timestamptz not null,
   received_at timestamptz not null,
   source_id text,
-  profile_id text,
-  -- properties, traits, context, previousId, groupId, originalTimestamp, sentAt
+  -- properties, traits, context, previousId, groupId
   body jsonb not null,
   -- dedupe: one row per messageId per workspace, kept as long as the event is
   unique (workspace_id, message_id)
 );
-create index events_backlog on events (seq) where profile_id is null;
-create index events_profile_time on events (profile_id, ts desc, seq desc);
 create index events_workspace_name_time on events (workspace_id, name, ts);
+
+create table pipeline_state (
+  stream text primary key,
+  -- every event with seq <= processed_seq has been processed (or dropped)
+  processed_seq bigint not null
+);
+
+-- Which profile each processed event belongs to: narrow and insert-only, so processing
+-- never rewrites the wide event rows; merges move rows to the survivor.
+create table profile_events (
+  profile_id text not null,
+  ts timestamptz not null,
+  seq bigint not null,
+  primary key (profile_id, ts, seq)
+);
 
 create table profiles (
   id text primary key,
