@@ -3,6 +3,7 @@ import { serveCommand } from './serve.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { importCommand } from './import.ts';
+import { attributionCommand } from './attribution.ts';
 
 const program = new Command('omnis')
   .description('Omnis: one profile per customer across every channel')
@@ -12,5 +13,6 @@ serveCommand(program);
 importCommand(program);
 keysCommand(program);
 migrateCommand(program);
+attributionCommand(program);
 
 await program.parseAsync(process.argv);

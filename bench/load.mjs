@@ -1,0 +1,31 @@
+// Load generator, run in a worker thread so the client's JSON work does not sit on the
+// server's event loop. Modes: "burst" (send everything as fast as `concurrency` allows)
+// and "steady" (a batch of `batchSize` every `intervalMs`, recording each request's latency).
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { url, writeKey, batches, mode, concurrency = 4, intervalMs = 10 } = workerData;
+const auth = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
+const send = async body => {
+  const t0 = performance.now();
+  const r = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body });
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`${r.status} ${text.slice(0, 200)}`);
+  return performance.now() - t0;
+};
+const bodies = batches.map(b => JSON.stringify({ batch: b }));
+const latencies = [];
+const t0 = performance.now();
+if (mode === 'burst') {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => { while (next < bodies.length) await send(bodies[next++]); }));
+} else {
+  const inflight = [];
+  for (let i = 0; i < bodies.length; i++) {
+    const due = t0 + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise(r => setTimeout(r, wait));
+    inflight.push(send(bodies[i]).then(ms => latencies.push(ms)));
+  }
+  await Promise.all(inflight);
+}
+parentPort.postMessage({ elapsedMs: performance.now() - t0, latencies });
