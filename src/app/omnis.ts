@@ -1,16 +1,22 @@
 import type { Db } from '../store/index.ts';
 import { migrate } from '../store/index.ts';
-import { EventLog, Processor, backlogAfter, type Stage } from '../bus/index.ts';
+import { EventLog, ThreadedProcessor, backlogAfter } from '../bus/index.ts';
 import { IngestService, KeyCache } from '../ingest/index.ts';
-import { resolveAndApply } from '../profiles/index.ts';
 import { systemClock, type Clock } from '../shared/index.ts';
 import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspaces.ts';
+import { buildProcessor } from './pipeline.ts';
 
 export interface OmnisOptions {
   db: Db;
   clock?: Clock;
   /** Run the pipeline in this process (default true; a pure API process in cluster mode sets false). */
   worker?: boolean;
+  /**
+   * Where the pipeline runs: 'thread' (its own thread; Postgres only) or 'inline'. Default:
+   * thread with Postgres on the system clock, inline otherwise (PGlite is single-threaded,
+   * and a virtual clock must drive the pipeline it controls).
+   */
+  pipeline?: 'thread' | 'inline';
   /** Default events/s per write key. */
   rateLimit?: number;
   batchSize?: number;
@@ -30,10 +36,12 @@ export async function createOmnis(opts: OmnisOptions) {
   const settings = new WorkspaceSettings(db, clock);
   const keys = new KeyCache(db, clock);
   const log = new EventLog(db);
-  const stages: Stage[] = [
-    (tx, ws, events) => resolveAndApply(tx, ws, events, { clock, rulesFor: (w, q) => settings.rulesFor(w, q) }),
-  ];
-  const processor = new Processor(db, stages, { batchSize: opts.batchSize, onError: opts.logError ?? (e => console.error('pipeline:', e)) });
+  const onError = opts.logError ?? (e => console.error('pipeline:', e));
+  const threaded = (opts.pipeline ?? (db.connection && clock === systemClock ? 'thread' : 'inline')) === 'thread';
+  if (threaded && !db.connection) throw new Error('the threaded pipeline needs a Postgres server');
+  const processor = threaded
+    ? new ThreadedProcessor(new URL('./pipeline-worker.mjs', import.meta.url), { ...db.connection, batchSize: opts.batchSize }, onError)
+    : buildProcessor(db, clock, settings, { batchSize: opts.batchSize, onError });
   const worker = opts.worker ?? true;
   if (worker) log.onAppend(events => processor.enqueue(events));
   const ingest = new IngestService({ log, keys, clock, defaultRateLimit: opts.rateLimit });

@@ -58,6 +58,16 @@ export class Processor {
   /** Events accepted but not yet processed. */
   lag() { return this.backlog; }
 
+  /** Another thread or process appended `count` events: read them from the log. */
+  notify(count: number) {
+    this.backlog += count;
+    this.readFromLog = true;
+    this.wake?.();
+  }
+
+  /** Called after each committed batch with its last seq and size. */
+  onProcessed?: (seq: number, count: number) => void;
+
   enqueue(events: Appended[]) {
     if (!events.length) return;
     this.backlog += events.length;
@@ -124,6 +134,7 @@ export class Processor {
     }
     this.processedSeq = last;
     this.backlog = Math.max(0, this.backlog - batch.length);
+    this.onProcessed?.(last, batch.length);
     this.settle();
   }
 

@@ -19,6 +19,7 @@ export async function openPostgres(url: string, schema = 'public', poolSize = 8)
   });
   return {
     kind: 'postgres',
+    connection: { databaseUrl: url, schema },
     ...q(pool),
     async transaction(fn) {
       const client = await pool.connect();

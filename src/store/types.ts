@@ -16,6 +16,8 @@ export interface Tx extends Queryable {
 
 export interface Db extends Tx {
   readonly kind: 'pglite' | 'postgres';
+  /** Postgres: how to open more connections to the same data (another thread or process). */
+  readonly connection?: { databaseUrl: string; schema: string };
   /**
    * Runs fn in one transaction; commits when it resolves, rolls back when it throws.
    * Inside fn use only `tx`: PGlite has one connection, so a query on the Db waits for the
