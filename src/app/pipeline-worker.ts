@@ -12,6 +12,7 @@ const processor = buildProcessor(db, systemClock, settings, {
   batchSize, onError: e => parentPort!.postMessage({ type: 'error', error: String((e as Error)?.stack ?? e) }),
 });
 processor.onProcessed = (_seq, count) => parentPort!.postMessage({ type: 'processed', count });
+processor.onEmitted = count => parentPort!.postMessage({ type: 'emitted', count });
 await processor.start();
 parentPort!.on('message', async (m: { type: string; count?: number }) => {
   if (m.type === 'appended') processor.notify(0);

@@ -1,13 +1,22 @@
 import type { Db, Tx } from '../store/index.ts';
-import type { StoredEvent } from '../shared/index.ts';
+import type { OmnisEvent, StoredEvent } from '../shared/index.ts';
 import type { Appended } from './log.ts';
-import { rowToEvent, type EventRow } from './rows.ts';
+import { rowToEvent, eventToInsert, INSERT_INTERNAL_EVENTS_SQL, type EventRow } from './rows.ts';
+
+export interface StageContext {
+  /**
+   * Appends events the pipeline itself produces ("Segment Entered", ...) inside the batch's
+   * transaction, so they exist exactly when the batch's effects do. They get later seqs
+   * and go through the pipeline after this batch. Deterministic messageIds make them idempotent.
+   */
+  emit(workspaceId: string, events: OmnisEvent[]): Promise<void>;
+}
 
 /**
  * A pipeline stage: takes one workspace's events in log order inside the batch's
  * transaction and returns the events passed on to the next stage.
  */
-export type Stage = (tx: Tx, workspaceId: string, events: StoredEvent[]) => Promise<StoredEvent[]>;
+export type Stage = (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext) => Promise<StoredEvent[]>;
 
 export interface ProcessorOptions {
   batchSize?: number;
@@ -67,6 +76,8 @@ export class Processor {
 
   /** Called after each committed batch with its last seq and size. */
   onProcessed?: (seq: number, count: number) => void;
+  /** Called when a stage emits events (counted into the backlog before its batch commits). */
+  onEmitted?: (count: number) => void;
 
   enqueue(events: Appended[]) {
     if (!events.length) return;
@@ -152,9 +163,19 @@ export class Processor {
       if (!l) byWorkspace.set(e.workspaceId, (l = []));
       l.push(e);
     }
+    const ctx: StageContext = {
+      emit: async (workspaceId, events) => {
+        if (!events.length) return;
+        const rows = await tx.query(INSERT_INTERNAL_EVENTS_SQL, [JSON.stringify(events.map(e => eventToInsert(workspaceId, e)))]);
+        // The emitted rows were never in the appender's hands: read the log to pick them up.
+        this.readFromLog = true;
+        this.backlog += rows.length;
+        this.onEmitted?.(rows.length);
+      },
+    };
     for (const [ws, events] of byWorkspace) {
       let passed = events;
-      for (const stage of this.stages) passed = await stage(tx, ws, passed);
+      for (const stage of this.stages) passed = await stage(tx, ws, passed, ctx);
     }
   }
 

@@ -21,6 +21,7 @@ export class ThreadedProcessor {
     await new Promise<void>((resolve, reject) => {
       this.worker!.on('message', (m: { type: string; backlog?: number; count?: number; error?: string }) => {
         if (m.type === 'ready') { this.backlog += m.backlog ?? 0; resolve(); }
+        else if (m.type === 'emitted') this.backlog += m.count ?? 0;
         else if (m.type === 'processed') { this.backlog = Math.max(0, this.backlog - (m.count ?? 0)); this.settle(); }
         else if (m.type === 'error') this.onError(new Error(m.error));
       });

@@ -1,4 +1,4 @@
-export { resolveAndApply, type CustomerStageDeps } from './stage.ts';
+export { resolveAndApply, INTERNAL_SOURCE, type CustomerStageDeps } from './stage.ts';
 export { applyEvent, mergeInto, emptyProfile } from './apply.ts';
 export { loadProfiles, saveProfiles, findLiveProfile } from './repo.ts';
 export { getProfile, findProfileId, timeline, deleteProfile, exportProfile, parseIdentifier, type ProfileView, type Timeline } from './service.ts';

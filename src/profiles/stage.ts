@@ -28,7 +28,9 @@ export interface CustomerStageDeps {
 export async function resolveAndApply(tx: Tx, workspaceId: string, batch: StoredEvent[], deps: CustomerStageDeps): Promise<StoredEvent[]> {
   const rules = await deps.rulesFor(workspaceId, tx);
   const now = deps.clock.now();
-  const idsOf = batch.map(e => extractIdentifiers(e, rules));
+  // Events Omnis itself produced (segment changes, message feedback) name their profile.
+  const pinnedOf = batch.map(e => (e.sourceId === INTERNAL_SOURCE && typeof e.context.profileId === 'string' ? e.context.profileId : null));
+  const idsOf = batch.map((e, n) => (pinnedOf[n] ? [] : extractIdentifiers(e, rules)));
   // alias: previousId may be an earlier userId or an anonymousId; both are looked up and
   // the one the graph knows is used (anonymous_id when it knows neither).
   const aliasCandidates = batch.map(e => (e.type === 'alias' && e.previousId ? aliasIds(e.previousId, rules) : []));
@@ -36,7 +38,8 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
 
   const [found, suppressed] = await Promise.all([lookupIdentities(tx, workspaceId, all), suppressedAmong(tx, workspaceId, all)]);
   const owner = new Map<string, string>(found.map(r => [key(r), r.profile_id]));
-  const profileIds = [...new Set(found.map(r => r.profile_id))];
+  const pinned = await livePinned(tx, workspaceId, pinnedOf.filter((p): p is string => p !== null));
+  const profileIds = [...new Set([...found.map(r => r.profile_id), ...pinned.values()])];
   const [held, profiles] = await Promise.all([identitiesOfProfiles(tx, profileIds), loadProfiles(tx, profileIds)]);
   const holds = new Map<string, Identity[]>();
   for (const r of held) { let l = holds.get(r.profile_id); if (!l) holds.set(r.profile_id, (l = [])); l.push({ type: r.type, value: r.value }); }
@@ -55,6 +58,17 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   const kept: StoredEvent[] = [];
 
   batch.forEach((e, n) => {
+    const pin = pinnedOf[n];
+    if (pin) {
+      const live = pinned.get(pin);
+      const profile = live ? profiles.get(live) : undefined;
+      if (!live || !profile) { dropped.push(e.seq); return; }
+      applyEvent(profile, e, [], now);
+      dirty.add(live);
+      e.profileId = live;
+      kept.push(e);
+      return;
+    }
     const ids = idsOf[n];
     if (aliasCandidates[n].length) {
       const known = aliasCandidates[n].find(i => owner.has(key(i)));
@@ -117,6 +131,17 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   }
   if (dropped.length) await tx.query('delete from events where seq = any($1::bigint[])', [dropped]);
   return kept;
+}
+
+export const INTERNAL_SOURCE = 'internal';
+
+/** Pinned profile ids → the live profile each stands for now (merges followed); deleted ones are absent. */
+async function livePinned(tx: Tx, workspaceId: string, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await tx.query<{ id: string; live: string }>(
+    `select m.id, p.id as live from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id)
+      where m.id = any($1::text[]) and m.workspace_id = $2`, [[...new Set(ids)], workspaceId]);
+  return new Map(rows.map(r => [r.id, r.live]));
 }
 
 function aliasIds(previousId: string, rules: CompiledRules): Identity[] {
