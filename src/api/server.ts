@@ -9,6 +9,7 @@ import { ingestRoutes } from './routes/ingest.ts';
 import { healthRoutes } from './routes/health.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { segmentRoutes } from './routes/segments.ts';
 
 export interface ServerOptions {
   logger?: boolean;
@@ -37,6 +38,7 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
     api.addHook('onRequest', adminAuth(omnis.keys));
     await api.register(profileRoutes, { omnis });
     await api.register(keyRoutes, { omnis });
+    await api.register(segmentRoutes, { omnis });
     for (const p of opts.plugins ?? []) await api.register(p, { omnis });
   }, { prefix: '/api/v1' });
 

@@ -4,7 +4,8 @@ import { EventLog, ThreadedProcessor, backlogAfter } from '../bus/index.ts';
 import { IngestService, KeyCache } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../shared/index.ts';
 import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspaces.ts';
-import { buildProcessor } from './pipeline.ts';
+import { buildPipeline } from './pipeline.ts';
+import { SegmentService } from '../segments/index.ts';
 
 export interface OmnisOptions {
   db: Db;
@@ -41,16 +42,19 @@ export async function createOmnis(opts: OmnisOptions) {
   if (threaded && !db.connection) throw new Error('the threaded pipeline needs a Postgres server');
   const processor = threaded
     ? new ThreadedProcessor(new URL('./pipeline-worker.mjs', import.meta.url), { ...db.connection, batchSize: opts.batchSize }, onError)
-    : buildProcessor(db, clock, settings, { batchSize: opts.batchSize, onError });
+    : buildPipeline(db, clock, settings, { batchSize: opts.batchSize, onError });
   const worker = opts.worker ?? true;
   if (worker) log.onAppend(events => processor.enqueue(events));
   const ingest = new IngestService({ log, keys, clock, defaultRateLimit: opts.rateLimit });
+  const segments = new SegmentService(db, clock, () => processor.pokeJobs());
 
   return {
-    db, clock, settings, keys, log, processor, ingest,
+    db, clock, settings, keys, log, processor, ingest, segments,
     async start() { if (worker) await processor.start(); },
     /** Waits until every accepted event has gone through the pipeline. */
     idle: () => processor.idle(),
+    /** Fires due timers (after a virtual clock moved) and waits for everything that follows. */
+    settle: () => processor.settle(),
     async lag(): Promise<number> {
       return worker ? processor.lag() : backlogAfter(db);
     },

@@ -2,20 +2,22 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../store/index.ts';
 import { systemClock } from '../shared/index.ts';
 import { WorkspaceSettings } from './workspaces.ts';
-import { buildProcessor } from './pipeline.ts';
+import { buildPipeline } from './pipeline.ts';
 
 // Entry of the pipeline thread (bus/thread.ts): its own connections, the same stages.
 const { databaseUrl, schema, batchSize } = workerData as { databaseUrl: string; schema?: string; batchSize?: number };
 const db = await openStore({ databaseUrl, schema, poolSize: 4 });
 const settings = new WorkspaceSettings(db, systemClock);
-const processor = buildProcessor(db, systemClock, settings, {
+const pipeline = buildPipeline(db, systemClock, settings, {
   batchSize, onError: e => parentPort!.postMessage({ type: 'error', error: String((e as Error)?.stack ?? e) }),
 });
+const { processor } = pipeline;
 processor.onProcessed = (_seq, count) => parentPort!.postMessage({ type: 'processed', count });
 processor.onEmitted = count => parentPort!.postMessage({ type: 'emitted', count });
-await processor.start();
+await pipeline.start();
 parentPort!.on('message', async (m: { type: string; count?: number }) => {
   if (m.type === 'appended') processor.notify(0);
-  else if (m.type === 'stop') { await processor.stop(); await db.close(); process.exit(0); }
+  else if (m.type === 'jobs') processor.pokeJobs();
+  else if (m.type === 'stop') { await pipeline.stop(); await db.close(); process.exit(0); }
 });
 parentPort!.postMessage({ type: 'ready', backlog: processor.lag() });

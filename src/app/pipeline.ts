@@ -1,16 +1,44 @@
 import type { Db } from '../store/index.ts';
-import { Processor, type Stage } from '../bus/index.ts';
+import { Processor, TimerLoop, type Stage, type Job } from '../bus/index.ts';
 import { resolveAndApply } from '../profiles/index.ts';
+import { segmentStage, segmentComputeJob, DefinitionCache } from '../segments/index.ts';
 import type { Clock } from '../shared/index.ts';
 import { WorkspaceSettings } from './workspaces.ts';
 
+export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache }
+
 /** The pipeline's stages in order; the one definition both the inline and the threaded pipeline use. */
-export function buildStages(deps: { clock: Clock; settings: WorkspaceSettings }): Stage[] {
+export function buildStages(deps: PipelineDeps): Stage[] {
   return [
     (tx, ws, events) => resolveAndApply(tx, ws, events, { clock: deps.clock, rulesFor: (w, q) => deps.settings.rulesFor(w, q) }),
+    segmentStage({ defs: deps.defs, clock: deps.clock }),
   ];
 }
 
-export function buildProcessor(db: Db, clock: Clock, settings: WorkspaceSettings, opts: { batchSize?: number; onError: (e: unknown) => void }) {
-  return new Processor(db, buildStages({ clock, settings }), { batchSize: opts.batchSize, onError: opts.onError });
+export function buildJobs(deps: PipelineDeps): Job[] {
+  return [segmentComputeJob({ defs: deps.defs, clock: deps.clock })];
+}
+
+/** The processor and the timer loop that feeds it; they run together, inline or on the pipeline thread. */
+export function buildPipeline(db: Db, clock: Clock, settings: WorkspaceSettings, opts: { batchSize?: number; onError: (e: unknown) => void }) {
+  const deps = { clock, settings, defs: new DefinitionCache() };
+  const processor = new Processor(db, buildStages(deps), { batchSize: opts.batchSize, onError: opts.onError, jobs: buildJobs(deps) });
+  const timers = new TimerLoop(db, clock, n => { processor.notify(n); processor.onEmitted?.(n); }, opts.onError);
+  processor.onCommitted = () => timers.poke();
+  return {
+    processor, timers,
+    async start() { await processor.start(); timers.start(); },
+    async stop() { await timers.stop(); await processor.stop(); },
+    lag: () => processor.lag(),
+    idle: () => processor.idle(),
+    enqueue: (events: Parameters<Processor['enqueue']>[0]) => processor.enqueue(events),
+    pokeJobs: () => processor.pokeJobs(),
+    /** Fires the timers due now and waits until the pipeline has processed everything they caused. */
+    async settle() {
+      for (let i = 0; i < 100; i++) {
+        await processor.idle();
+        if (!(await timers.fireDue())) { await processor.idle(); if (!(await timers.fireDue())) return; }
+      }
+    },
+  };
 }

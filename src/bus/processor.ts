@@ -18,8 +18,12 @@ export interface StageContext {
  */
 export type Stage = (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext) => Promise<StoredEvent[]>;
 
+/** Background work interleaved with batches (one chunk per turn); resolves true while there is more. */
+export type Job = (tx: Tx, ctx: StageContext) => Promise<boolean>;
+
 export interface ProcessorOptions {
   batchSize?: number;
+  jobs?: Job[];
   /** Queue length past which queued copies are dropped and the backlog re-read from the log. Default 100,000. */
   maxQueued?: number;
   onError?: (e: unknown) => void;
@@ -76,6 +80,8 @@ export class Processor {
 
   /** Called after each committed batch with its last seq and size. */
   onProcessed?: (seq: number, count: number) => void;
+  /** Called after every committed batch or job chunk (they may have scheduled timers). */
+  onCommitted?: () => void;
   /** Called when a stage emits events (counted into the backlog before its batch commits). */
   onEmitted?: (count: number) => void;
 
@@ -100,6 +106,8 @@ export class Processor {
     while (this.running) {
       try {
         const batch = await this.next();
+        const worked = await this.runJobs();
+        if (!batch.length && worked) continue;
         if (!batch.length) {
           if (this.backlog !== 0) { this.backlog = await backlogAfter(this.db, this.processedSeq); this.readFromLog = this.backlog > 0; this.settle(); }
           if (!this.readFromLog) await new Promise<void>(r => { this.wake = r; setTimeout(r, 1000); });
@@ -131,6 +139,21 @@ export class Processor {
     return batch.filter(e => e.seq > this.processedSeq);
   }
 
+  private jobsPending = true;
+  /** Called when a job may have been added (a segment saved). */
+  pokeJobs() { this.jobsPending = true; this.wake?.(); }
+
+  private async runJobs(): Promise<boolean> {
+    if (!this.jobsPending || !this.opts.jobs?.length) return false;
+    let more = false;
+    for (const job of this.opts.jobs) {
+      more = (await this.db.transaction(tx => job(tx, this.context(tx)))) || more;
+    }
+    this.jobsPending = more;
+    this.onCommitted?.();
+    return more;
+  }
+
   private async process(batch: Appended[]) {
     const last = batch[batch.length - 1].seq;
     try {
@@ -146,6 +169,7 @@ export class Processor {
     this.processedSeq = last;
     this.backlog = Math.max(0, this.backlog - batch.length);
     this.onProcessed?.(last, batch.length);
+    this.onCommitted?.();
     this.settle();
   }
 
@@ -163,7 +187,15 @@ export class Processor {
       if (!l) byWorkspace.set(e.workspaceId, (l = []));
       l.push(e);
     }
-    const ctx: StageContext = {
+    const ctx = this.context(tx);
+    for (const [ws, events] of byWorkspace) {
+      let passed = events;
+      for (const stage of this.stages) passed = await stage(tx, ws, passed, ctx);
+    }
+  }
+
+  private context(tx: Tx): StageContext {
+    return {
       emit: async (workspaceId, events) => {
         if (!events.length) return;
         const rows = await tx.query(INSERT_INTERNAL_EVENTS_SQL, [JSON.stringify(events.map(e => eventToInsert(workspaceId, e)))]);
@@ -173,10 +205,6 @@ export class Processor {
         this.onEmitted?.(rows.length);
       },
     };
-    for (const [ws, events] of byWorkspace) {
-      let passed = events;
-      for (const stage of this.stages) passed = await stage(tx, ws, passed, ctx);
-    }
   }
 
   /** Kept whole in dead_events (nothing accepted is lost) and out of the log, so the pipeline moves on. */

@@ -22,7 +22,7 @@ export class ThreadedProcessor {
       this.worker!.on('message', (m: { type: string; backlog?: number; count?: number; error?: string }) => {
         if (m.type === 'ready') { this.backlog += m.backlog ?? 0; resolve(); }
         else if (m.type === 'emitted') this.backlog += m.count ?? 0;
-        else if (m.type === 'processed') { this.backlog = Math.max(0, this.backlog - (m.count ?? 0)); this.settle(); }
+        else if (m.type === 'processed') { this.backlog = Math.max(0, this.backlog - (m.count ?? 0)); this.wakeIdle(); }
         else if (m.type === 'error') this.onError(new Error(m.error));
       });
       this.worker!.once('exit', code => reject(new Error(`pipeline worker exited with ${code}`)));
@@ -38,6 +38,11 @@ export class ThreadedProcessor {
 
   lag() { return this.backlog; }
 
+  pokeJobs() { this.worker?.postMessage({ type: 'jobs' }); }
+
+  /** Timers fire on the pipeline thread; waiting for the backlog is all the API side can do. */
+  settle() { return this.idle(); }
+
   idle(): Promise<void> {
     if (this.backlog === 0) return Promise.resolve();
     return new Promise(r => this.idleWaiters.push(r));
@@ -50,7 +55,7 @@ export class ThreadedProcessor {
     this.worker = null;
   }
 
-  private settle() {
+  private wakeIdle() {
     if (this.backlog !== 0) return;
     const w = this.idleWaiters;
     this.idleWaiters = [];

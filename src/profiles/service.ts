@@ -76,6 +76,7 @@ export async function timeline(db: Db, workspaceId: string, id: string, opts: { 
       where pe.profile_id = $1
         and ($2::float8 is null or (pe.ts, pe.seq) < (to_timestamp($2::float8 / 1000.0), $3::bigint))
         and ($5::text is null or e.channel = $5)
+        and not (e.source_id = 'internal' and e.name like '$%')
       order by pe.ts desc, pe.seq desc limit $4`,
     [p.id, after?.[0] ?? null, after?.[1] ?? 0, limit + 1, opts.channel ?? null]);
   const page = rows.slice(0, limit).map(rowToEvent);

@@ -63,8 +63,8 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
       const live = pinned.get(pin);
       const profile = live ? profiles.get(live) : undefined;
       if (!live || !profile) { dropped.push(e.seq); return; }
-      applyEvent(profile, e, [], now);
-      dirty.add(live);
+      // Omnis's own bookkeeping events ($timer, segment changes) say nothing new about the person.
+      if (e.channel !== 'internal') { applyEvent(profile, e, [], now); dirty.add(live); }
       e.profileId = live;
       kept.push(e);
       return;

@@ -12,15 +12,25 @@ export async function profileRoutes(fastify: FastifyInstance, { omnis }: { omnis
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const tags = ['profiles'];
 
+  /** The profile as the profiles module holds it, plus what other modules know of it. */
+  const full = async (ws: string, id: string) => {
+    const p = await getProfile(omnis.db, ws, id);
+    const [segments, computed] = await Promise.all([
+      omnis.segments.membershipOf(p.id),
+      omnis.db.query<{ computed: Record<string, unknown> }>('select computed from profiles where id = $1', [p.id]),
+    ]);
+    return { ...p, computed: computed[0]?.computed ?? {}, segments };
+  };
+
   app.get('/profiles', {
     schema: { summary: 'Find the profile holding an identifier', tags, querystring: z.object({ identifier: z.string().min(3).max(300).describe('type:value, e.g. email:ana@example.com') }) },
   }, async req => {
     const ws = workspaceOf(req);
-    return getProfile(omnis.db, ws, await findProfileId(omnis.db, ws, req.query.identifier));
+    return full(ws, await findProfileId(omnis.db, ws, req.query.identifier));
   });
 
   app.get('/profiles/:id', { schema: { summary: 'A profile (a merged-away id resolves to its survivor)', tags, params: idParams } },
-    async req => getProfile(omnis.db, workspaceOf(req), req.params.id));
+    async req => full(workspaceOf(req), req.params.id));
 
   app.get('/profiles/:id/events', {
     schema: {

@@ -1,0 +1,46 @@
+import type { Queryable } from '../store/index.ts';
+import { ms } from '../store/index.ts';
+import type { JsonObject, Profile } from '../shared/index.ts';
+import type { EvalEvent } from './condition/index.ts';
+
+export interface ProfileState {
+  id: string;
+  traits: JsonObject;
+  channels: Profile['channels'];
+  consent: Profile['consent'];
+  lastLocation: Profile['lastLocation'];
+  computed: Record<string, unknown>;
+  segments: Set<string>;
+  events: EvalEvent[];
+}
+
+/**
+ * Everything evaluation reads about these profiles, in three queries: the profiles, their
+ * memberships, and their events since `since` (all of them when null), optionally only the
+ * named ones. Internal events ($timer...) are never data.
+ */
+export async function loadStates(q: Queryable, ids: readonly string[], since: number | null, names: readonly string[] | null): Promise<Map<string, ProfileState>> {
+  const out = new Map<string, ProfileState>();
+  if (!ids.length) return out;
+  const [profiles, members, events] = await Promise.all([
+    q.query<{ id: string; traits: JsonObject; channels: Profile['channels']; consent: Profile['consent']; last_location: Profile['lastLocation']; computed: Record<string, unknown> }>(
+      'select id, traits, channels, consent, last_location, computed from profiles where id = any($1::text[]) and merged_into is null', [ids]),
+    q.query<{ profile_id: string; segment_id: string }>('select profile_id, segment_id from segment_members where profile_id = any($1::text[])', [ids]),
+    names && names.length === 0 ? Promise.resolve([]) : q.query<{ profile_id: string; name: string | null; type: string; channel: string; ts: Date; properties: JsonObject | null; context: JsonObject | null }>(
+      `select pe.profile_id, e.name, e.type, e.channel, pe.ts, e.body->'properties' as properties, e.body->'context' as context
+         from profile_events pe join events e on e.seq = pe.seq
+        where pe.profile_id = any($1::text[])
+          and ($2::float8 is null or pe.ts > to_timestamp($2::float8 / 1000.0))
+          and ($3::text[] is null or e.name = any($3::text[]))
+          and (e.name is null or e.name not like '$%')
+        order by pe.profile_id, pe.ts, pe.seq`, [ids, since, names]),
+  ]);
+  for (const p of profiles) {
+    out.set(p.id, { id: p.id, traits: p.traits, channels: p.channels, consent: p.consent, lastLocation: p.last_location, computed: p.computed ?? {}, segments: new Set(), events: [] });
+  }
+  for (const m of members) out.get(m.profile_id)?.segments.add(m.segment_id);
+  for (const e of events) {
+    out.get(e.profile_id)?.events.push({ event: e.name, type: e.type, channel: e.channel, timestamp: ms(e.ts), properties: e.properties ?? {}, context: e.context ?? {} });
+  }
+  return out;
+}

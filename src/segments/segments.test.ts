@@ -1,0 +1,122 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { forEachStore, startTestOmnis, type TestOmnis } from '../testing/index.ts';
+import type { VirtualClock } from '../shared/index.ts';
+
+const DAY = 86_400_000;
+
+forEachStore('segments and computed traits through the pipeline', kind => {
+  let t: TestOmnis;
+  let clock: VirtualClock;
+  before(async () => { t = await startTestOmnis(kind); clock = t.clock as VirtualClock; });
+  after(async () => { await t.close(); });
+  const iso = (offsetMs = 0) => new Date(clock.now() + offsetMs).toISOString();
+  const profileOf = async (userId: string) => (await t.admin('GET', `/api/v1/profiles?identifier=user_id:${userId}`)).json;
+  const waitReady = async (id: string) => {
+    for (let i = 0; i < 200; i++) {
+      await t.omnis.settle();
+      const s = (await t.admin('GET', `/api/v1/segments/${id}`)).json;
+      if (s.status === 'ready') return s;
+      await new Promise(r => setTimeout(r, 10));
+    }
+    throw new Error('segment never became ready');
+  };
+
+  test('"viewed t-shirts in the last 14 days and did not buy": computed over existing profiles, kept current, left when the window expires', async () => {
+    await t.track('/v1/batch', { batch: [
+      { type: 'track', userId: 'ts-1', event: 'Product Viewed', properties: { category: 't-shirts' }, timestamp: iso(-3 * DAY) },
+      { type: 'track', userId: 'ts-2', event: 'Product Viewed', properties: { category: 't-shirts' }, timestamp: iso(-2 * DAY) },
+      { type: 'track', userId: 'ts-2', event: 'Order Completed', properties: { total: 20 }, timestamp: iso(-1 * DAY) },
+      { type: 'track', userId: 'ts-3', event: 'Product Viewed', properties: { category: 'shoes' }, timestamp: iso(-1 * DAY) },
+    ] });
+    await t.omnis.idle();
+    const condition = { all: [
+      { event: 'Product Viewed', where: [{ property: 'category', op: 'eq', value: 't-shirts' }], count: { op: 'gte', value: 1 }, within: '14d' },
+      { event: 'Order Completed', count: { op: 'eq', value: 0 }, within: '14d' },
+    ] };
+    const pv = await t.admin('POST', '/api/v1/segments/preview', { condition });
+    assert.equal(pv.status, 200);
+    assert.equal(pv.json.count, 1);
+    const created = await t.admin('POST', '/api/v1/segments', { name: 'T-shirt browsers', condition });
+    assert.equal(created.status, 201);
+    const seg = await waitReady(created.json.id);
+    assert.equal(seg.size, 1);
+    const members = (await t.admin('GET', `/api/v1/segments/${seg.id}/members`)).json.data.map((m: { profileId: string }) => m.profileId);
+    assert.deepEqual(members, [(await profileOf('ts-1')).id]);
+
+    // Incremental: ts-3 views a t-shirt now and enters at once, with a Segment Entered event on its timeline.
+    await t.track('/v1/track', { userId: 'ts-3', event: 'Product Viewed', properties: { category: 't-shirts' }, timestamp: iso() });
+    await t.omnis.settle();
+    const p3 = await profileOf('ts-3');
+    assert.deepEqual(p3.segments.map((s: { id: string }) => s.id), [seg.id]);
+    const tl = (await t.admin('GET', `/api/v1/profiles/${p3.id}/events`)).json.events;
+    assert.ok(tl.some((e: { event: string; properties: { segmentId: string } }) => e.event === 'Segment Entered' && e.properties.segmentId === seg.id));
+
+    // ts-1's view was 3 days ago: it leaves exactly when it is 14 days old, by timer, with no event.
+    clock.advance(11 * DAY - 60_000);
+    await t.omnis.settle();
+    assert.equal((await profileOf('ts-1')).segments.length, 1, 'still in one minute before the window closes');
+    clock.advance(120_000);
+    await t.omnis.settle();
+    assert.equal((await profileOf('ts-1')).segments.length, 0, 'left when the view fell out of the 14-day window');
+    const tl1 = (await t.admin('GET', `/api/v1/profiles/${(await profileOf('ts-1')).id}/events`)).json.events;
+    assert.ok(tl1.some((e: { event: string }) => e.event === 'Segment Exited'));
+    assert.ok(!tl1.some((e: { event: string }) => e.event === '$timer'), 'timers stay out of the timeline');
+  });
+
+  test('traits, nested segments, computed traits on the profile, and an edit while events stream in', async () => {
+    const office = await t.admin('POST', '/api/v1/segments', { name: 'Hangzhou office workers in their 40s', condition: { all: [
+      { trait: 'age', op: 'between', value: [40, 49] }, { trait: 'job', op: 'eq', value: 'office worker' }, { trait: 'address.city', op: 'eq', value: 'Hangzhou' }] } });
+    const nested = await t.admin('POST', '/api/v1/segments', { name: 'Big spenders among them', condition: { all: [
+      { segment: office.json.id }, { computed: 'lifetime_value', op: 'gte', value: 100 }] } });
+    await waitReady(office.json.id);
+    await waitReady(nested.json.id);
+    await t.track('/v1/identify', { userId: 'hz-1', traits: { age: 44, job: 'office worker', address: { city: 'Hangzhou' } } });
+    await t.track('/v1/identify', { userId: 'hz-2', traits: { age: 52, job: 'office worker', address: { city: 'Hangzhou' } } });
+    await t.omnis.settle();
+    assert.deepEqual((await profileOf('hz-1')).segments.map((s: { id: string }) => s.id), [office.json.id]);
+    assert.deepEqual((await profileOf('hz-2')).segments, []);
+    await t.track('/v1/track', { userId: 'hz-1', event: 'Order Completed', properties: { total: 150, products: [{ category: 'mattress', size: 'queen' }] } });
+    await t.omnis.settle();
+    const p = await profileOf('hz-1');
+    assert.equal(p.computed.lifetime_value, 150);
+    assert.equal(p.computed.order_count, 1);
+    assert.deepEqual(p.segments.map((s: { id: string }) => s.id).sort(), [office.json.id, nested.json.id].sort());
+
+    // Edit the age range while identifies keep arriving: the recompute and the stream agree.
+    const edit = t.admin('PUT', `/api/v1/segments/${office.json.id}`, { condition: { all: [
+      { trait: 'age', op: 'between', value: [50, 59] }, { trait: 'job', op: 'eq', value: 'office worker' }, { trait: 'address.city', op: 'eq', value: 'Hangzhou' }] } });
+    const stream = t.track('/v1/identify', { userId: 'hz-3', traits: { age: 55, job: 'office worker', address: { city: 'Hangzhou' } } });
+    await Promise.all([edit, stream]);
+    const s = await waitReady(office.json.id);
+    const ids = (await t.admin('GET', `/api/v1/segments/${s.id}/members`)).json.data.map((m: { profileId: string }) => m.profileId).sort();
+    assert.deepEqual(ids, [(await profileOf('hz-2')).id, (await profileOf('hz-3')).id].sort());
+    assert.equal(s.version, 2);
+
+    const ct = await t.admin('POST', '/api/v1/computed-traits', { name: 'orders_30d', kind: 'count', event: 'Order Completed', within: '30d' });
+    assert.equal(ct.status, 201);
+    await t.track('/v1/track', { userId: 'hz-1', event: 'Order Completed', properties: { total: 10 } });
+    await t.omnis.settle();
+    assert.equal((await profileOf('hz-1')).computed.orders_30d, 2);
+    const csv = await t.app.inject({ method: 'GET', url: `/api/v1/segments/${office.json.id}/members?format=csv`, headers: { authorization: `Bearer ${t.adminKey}` } });
+    assert.equal(csv.body.trim().split("\n").length, 3, csv.body);
+    assert.equal((await profileOf("hz-1")).segments.length, 0, "hz-1 (44) left both: the office segment by the edit, the nested one with it");
+  });
+
+  test('invalid conditions are refused with the JSON path; cycles and unknown segments too', async () => {
+    let r = await t.admin('POST', '/api/v1/segments', { name: 'bad', condition: { all: [{ trait: 'x', op: 'nope', value: 1 }] } });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.field, 'condition.all.0.op');
+    r = await t.admin('POST', '/api/v1/segments', { name: 'bad', condition: { segment: 'seg_missing' } });
+    assert.equal(r.status, 400);
+    assert.match(r.json.error.message, /unknown segment/);
+    const a = await t.admin('POST', '/api/v1/segments', { name: 'a', condition: { trait: 'x', op: 'exists' } });
+    const b = await t.admin('POST', '/api/v1/segments', { name: 'b', condition: { segment: a.json.id } });
+    r = await t.admin('PUT', `/api/v1/segments/${a.json.id}`, { condition: { segment: b.json.id } });
+    assert.equal(r.status, 400);
+    assert.match(r.json.error.message, /segment cycle/);
+    r = await t.admin('POST', '/api/v1/computed-traits', { name: 'x', kind: 'sum', event: 'Order Completed' });
+    assert.equal(r.status, 400);
+    assert.equal((await t.admin('DELETE', `/api/v1/segments/${a.json.id}`)).status, 409, 'b still refers to a');
+  });
+});
