@@ -10,6 +10,8 @@ import { healthRoutes } from './routes/health.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { segmentRoutes } from './routes/segments.ts';
+import { journeyRoutes } from './routes/journeys.ts';
+import { templateRoutes } from './routes/templates.ts';
 
 export interface ServerOptions {
   logger?: boolean;
@@ -39,6 +41,8 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
     await api.register(profileRoutes, { omnis });
     await api.register(keyRoutes, { omnis });
     await api.register(segmentRoutes, { omnis });
+    await api.register(journeyRoutes, { omnis });
+    await api.register(templateRoutes, { omnis });
     for (const p of opts.plugins ?? []) await api.register(p, { omnis });
   }, { prefix: '/api/v1' });
 

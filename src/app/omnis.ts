@@ -6,6 +6,9 @@ import { systemClock, type Clock } from '../shared/index.ts';
 import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspaces.ts';
 import { buildPipeline } from './pipeline.ts';
 import { SegmentService } from '../segments/index.ts';
+import { JourneyService } from '../journeys/index.ts';
+import { createMessaging, TemplateStore, type MessagingProfile } from '../messaging/index.ts';
+import type { Identity, JsonObject, Profile } from '../shared/index.ts';
 
 export interface OmnisOptions {
   db: Db;
@@ -22,6 +25,12 @@ export interface OmnisOptions {
   rateLimit?: number;
   batchSize?: number;
   logError?: (e: unknown) => void;
+  /** Seals channel secrets at rest (OMNIS_SECRET_KEY). */
+  secretKey?: string;
+  /** Outbound HTTP for providers; tests point it at local servers. */
+  fetch?: typeof fetch;
+  /** Run the outbox dispatcher in this process (default: with the pipeline). */
+  dispatcher?: boolean;
 }
 
 /**
@@ -47,19 +56,58 @@ export async function createOmnis(opts: OmnisOptions) {
   if (worker) log.onAppend(events => processor.enqueue(events));
   const ingest = new IngestService({ log, keys, clock, defaultRateLimit: opts.rateLimit });
   const segments = new SegmentService(db, clock, () => processor.pokeJobs());
+  const templates = new TemplateStore(db, clock);
+  const journeys = new JourneyService(db, clock, (ws, key, channel) => templates.exists(ws, key, channel));
+  const messaging = createMessaging({
+    db, clock, fetch: opts.fetch,
+    secretKey: opts.secretKey ?? process.env.OMNIS_SECRET_KEY ?? 'omnis-development-secret-key-change-me',
+    loadTemplate: (ws, key, channel, locale) => templates.load(ws, key, channel, locale),
+    loadProfile: (_ws, profileId) => loadMessagingProfile(db, profileId),
+    policy: (tx, m, profile, now) => journeys.checkAtSend(tx, m, profile.timezone, now),
+    // Delivery and engagement facts go back through the log like any event, pinned to their profile.
+    emit: async (ws, events) => { await log.append(ws, events); },
+    onError: e => onError(e),
+  });
+  const runDispatcher = opts.dispatcher ?? worker;
 
   return {
-    db, clock, settings, keys, log, processor, ingest, segments,
-    async start() { if (worker) await processor.start(); },
+    db, clock, settings, keys, log, processor, ingest, segments, templates, journeys, messaging,
+    async start() {
+      if (worker) await processor.start();
+      if (runDispatcher) await messaging.start();
+    },
     /** Waits until every accepted event has gone through the pipeline. */
     idle: () => processor.idle(),
-    /** Fires due timers (after a virtual clock moved) and waits for everything that follows. */
-    settle: () => processor.settle(),
+    /**
+     * Fires due timers and due messages (after a virtual clock moved) and waits until the
+     * pipeline has processed everything that followed, feedback included.
+     */
+    async settle() {
+      for (let i = 0; i < 50; i++) {
+        await processor.settle();
+        const sent = runDispatcher ? await messaging.dispatcher.runOnce() : 0;
+        if (!sent) { await processor.idle(); return; }
+      }
+    },
     async lag(): Promise<number> {
       return worker ? processor.lag() : backlogAfter(db);
     },
-    async stop() { await processor.stop(); },
+    async stop() {
+      if (runDispatcher) await messaging.stop();
+      await processor.stop();
+    },
   };
 }
 
 export type Omnis = Awaited<ReturnType<typeof createOmnis>>;
+
+/** What the outbox reads about a recipient at send time. */
+async function loadMessagingProfile(db: Db, profileId: string): Promise<MessagingProfile | null> {
+  const rows = await db.query<{ id: string; traits: JsonObject; computed: JsonObject; consent: Profile['consent']; channels: Profile['channels']; timezone: string | null }>(
+    `select p.id, p.traits, p.computed, p.consent, p.channels, p.timezone from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id) where m.id = $1`, [profileId]);
+  const p = rows[0];
+  if (!p) return null;
+  const identities = await db.query<Identity>('select type, value from identities where profile_id = $1', [p.id]);
+  const locale = typeof p.traits.locale === 'string' ? p.traits.locale : null;
+  return { traits: p.traits, computed: p.computed, consent: p.consent, channels: p.channels, timezone: p.timezone, locale, identities };
+}

@@ -1,2 +1,4 @@
 export * from './providers/index.ts';
 export * from './templates/index.ts';
+export * from './outbox/index.ts';
+export * from './channels/index.ts';

@@ -54,6 +54,11 @@ export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], 
     const cur = p.channels.sms;
     p.channels.sms = cur && cur.phone === phone.value ? cur : { phone: phone.value, reachable: true };
   }
+  // Chat channels address people by the id the platform gave them.
+  for (const [type, channel] of [['messenger_psid', 'messenger'], ['whatsapp_id', 'whatsapp'], ['wechat_openid', 'wechat']] as const) {
+    const id = ids.find(i => i.type === type);
+    if (id) p.channels[channel] = { id: id.value, reachable: true };
+  }
   const token = obj(e.context.device)?.token;
   if (typeof token === 'string' && token && token.length <= 4096) {
     const tokens = p.channels.push?.tokens ?? [];

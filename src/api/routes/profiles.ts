@@ -15,11 +15,12 @@ export async function profileRoutes(fastify: FastifyInstance, { omnis }: { omnis
   /** The profile as the profiles module holds it, plus what other modules know of it. */
   const full = async (ws: string, id: string) => {
     const p = await getProfile(omnis.db, ws, id);
-    const [segments, computed] = await Promise.all([
+    const [segments, computed, journeys] = await Promise.all([
       omnis.segments.membershipOf(p.id),
       omnis.db.query<{ computed: Record<string, unknown> }>('select computed from profiles where id = $1', [p.id]),
+      omnis.journeys.runsOf(p.id),
     ]);
-    return { ...p, computed: computed[0]?.computed ?? {}, segments };
+    return { ...p, computed: computed[0]?.computed ?? {}, segments, journeys };
   };
 
   app.get('/profiles', {

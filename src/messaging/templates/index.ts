@@ -6,3 +6,4 @@ export { htmlToText } from './htmlToText.ts';
 export { TemplateError } from './liquid.ts';
 export { benchRender } from './bench.ts';
 export { DEFAULT_LIMITS, TEMPLATE_FIELDS, type Template, type TemplateContext, type TemplateLimits, type RenderOptions, type TemplateField } from './types.ts';
+export { TemplateStore } from './store.ts';

@@ -1,0 +1,117 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { forEachStore, startTestOmnis, type TestOmnis } from '../testing/index.ts';
+import type { VirtualClock } from '../shared/index.ts';
+
+const H = 3_600_000, DAY = 24 * H;
+
+forEachStore('journey engine', kind => {
+  let t: TestOmnis;
+  let clock: VirtualClock;
+  before(async () => {
+    t = await startTestOmnis(kind);
+    clock = t.clock as VirtualClock;
+    for (const ch of ['email', 'sms', 'messenger', 'direct_mail']) await t.omnis.messaging.channels.put('default', ch, { provider: 'capture', settings: {} });
+    for (const [key, channel] of [['cart', 'email'], ['cart-sms', 'sms'], ['review', 'email'], ['review', 'messenger']] as const) {
+      const body = channel === 'email' ? { subject: 'Hi {{ profile.traits.firstName | default: "there" }}', html: '<p>{{ offer.amount | default: 0 }} off</p>' } : { body: 'Hello {{ profile.traits.firstName }}' };
+      const r = await t.admin('POST', '/api/v1/templates', { key, channel, ...body });
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+    }
+  });
+  after(async () => { await t.close(); });
+  const profileOf = async (userId: string) => (await t.admin('GET', `/api/v1/profiles?identifier=user_id:${userId}`)).json;
+  const messages = async (profileId: string) => t.omnis.db.query<{ channel: string; template_key: string; status: string; reason: string | null; step_id: string }>(
+    'select channel, template_key, status, reason, step_id from messages where profile_id = $1 order by created_at, id', [profileId]);
+
+  test('entry, wait, send, wait_event, goal: the goal cancels what is pending and leaves the audiences', async () => {
+    const j = await t.admin('POST', '/api/v1/journeys', {
+      name: 'Cart', entry: { event: 'Product Added' }, reentry: 'never', goal: { event: 'Order Completed', within: '30d' }, start: 'w',
+      steps: {
+        w: { type: 'wait', for: '1h', next: 'mail' },
+        mail: { type: 'send', channel: 'email', template: 'cart', offer: { amount: 100 }, next: 'ads' },
+        ads: { type: 'audience', action: 'add', audience: 'retarget-cart', platforms: ['facebook', 'instagram'], for: '7d', next: 'watch' },
+        watch: { type: 'wait_event', events: [{ event: 'Product Viewed', next: 'again' }], timeout: '7d', on_timeout: 'done' },
+        again: { type: 'send', channel: 'email', template: 'cart', next: 'later' },
+        later: { type: 'wait', for: '2d', next: 'sms' },
+        sms: { type: 'send', channel: 'sms', template: 'cart-sms', next: 'done' },
+        done: { type: 'exit' },
+      },
+    });
+    assert.equal(j.status, 201, JSON.stringify(j.json));
+    assert.equal((await t.admin('POST', `/api/v1/journeys/${j.json.id}/publish`)).status, 200);
+    await t.track('/v1/identify', { userId: 'jr-1', traits: { email: 'jr1@example.com', phone: '+12125550199', firstName: 'Jo' }, context: { consent: { categoryPreferences: { email: true, sms: true } } } });
+    await t.track('/v1/track', { userId: 'jr-1', event: 'Product Added', properties: { sku: 'Q' } });
+    await t.omnis.settle();
+    const p = await profileOf('jr-1');
+    assert.equal(p.journeys[0].step, 'w');
+    assert.deepEqual(await messages(p.id), []);
+    clock.advance(H);
+    await t.omnis.settle();
+    let m = await messages(p.id);
+    assert.deepEqual(m.map(x => `${x.step_id}:${x.channel}:${x.status}`), ['mail:email:sent']);
+    const aud = await t.omnis.db.query<{ audience: string; removed_at: Date | null }>('select audience, removed_at from audience_memberships where profile_id = $1', [p.id]);
+    assert.deepEqual(aud.map(a => [a.audience, a.removed_at]), [['retarget-cart', null]]);
+    assert.equal((await profileOf('jr-1')).journeys[0].step, 'watch');
+
+    await t.track('/v1/track', { userId: 'jr-1', event: 'Product Viewed', properties: { sku: 'K' } });
+    await t.omnis.settle();
+    m = await messages(p.id);
+    assert.deepEqual(m.map(x => `${x.step_id}:${x.status}`).sort(), ['again:sent', 'mail:sent']);
+    assert.equal((await profileOf('jr-1')).journeys[0].step, 'later');
+
+    // The purchase at the POS, before the SMS is due: the run converts at once.
+    clock.advance(DAY);
+    await t.track('/v1/track', { userId: 'jr-1', event: 'Order Completed', properties: { total: 899 }, context: { channel: 'pos' } });
+    await t.omnis.settle();
+    const run = (await profileOf('jr-1')).journeys[0];
+    assert.equal(run.status, 'converted');
+    const after = await t.omnis.db.query<{ removed_at: Date | null; removed_reason: string }>('select removed_at, removed_reason from audience_memberships where profile_id = $1', [p.id]);
+    assert.equal(after[0].removed_reason, 'goal reached');
+    clock.advance(3 * DAY);
+    await t.omnis.settle();
+    assert.deepEqual((await messages(p.id)).map(x => x.step_id).sort(), ['again', 'mail'], 'nothing is sent after the goal');
+    const stats = (await t.admin('GET', `/api/v1/journeys/${j.json.id}/stats`)).json;
+    assert.equal(stats.steps.w.entered, 1);
+    assert.equal(stats.steps.mail.sends.sent, 1);
+    assert.equal(stats.conversions.treated.conversions, 1);
+    assert.equal(stats.conversions.treated.revenue, 899);
+  });
+
+  test('fallback to the next channel without engagement; engagement stops it', async () => {
+    const j = await t.admin('POST', '/api/v1/journeys', {
+      name: 'Review', entry: { event: 'Delivered' }, start: 'ask',
+      steps: { ask: { type: 'send', channel: ['email', 'messenger'], template: 'review', fallback_after: '3d', next: 'end' }, end: { type: 'exit' } },
+    });
+    await t.admin('POST', `/api/v1/journeys/${j.json.id}/publish`);
+    for (const u of ['fb-1', 'fb-2']) {
+      await t.track('/v1/identify', { userId: u, traits: { email: `${u}@example.com` }, context: { consent: { categoryPreferences: { email: true, messenger: true } }, externalIds: [{ id: `psid-${u}`, type: 'messenger_psid' }] } });
+      await t.track('/v1/track', { userId: u, event: 'Delivered' });
+    }
+    await t.omnis.settle();
+    const p2 = await profileOf('fb-2');
+    const [mail2] = await t.omnis.db.query<{ id: string }>('select id from messages where profile_id = $1', [p2.id]);
+    await t.track('/v1/track', { userId: 'fb-2', event: 'Email Opened', properties: { messageId: mail2.id }, context: { channel: 'email' } });
+    await t.omnis.settle();
+    clock.advance(3 * DAY + 1);
+    await t.omnis.settle();
+    const m1 = await messages((await profileOf('fb-1')).id);
+    assert.deepEqual(m1.filter(x => x.step_id === 'ask').map(x => x.channel), ['email', 'messenger']);
+    const m2 = await messages(p2.id);
+    assert.deepEqual(m2.filter(x => x.step_id === 'ask').map(x => x.channel), ['email']);
+  });
+
+  test('simulate returns the trace and sends nothing', async () => {
+    const j = await t.admin('POST', '/api/v1/journeys', {
+      name: 'Sim', entry: { event: 'Sim Start' }, goal: { event: 'Sim Goal', within: '7d' }, start: 'w',
+      steps: { w: { type: 'wait', for: '1h', next: 's' }, s: { type: 'send', channel: 'email', template: 'cart', next: 'e' }, e: { type: 'exit' } },
+    });
+    const before = (await t.omnis.db.query<{ n: number }>('select count(*)::int as n from messages'))[0].n;
+    const r = await t.admin('POST', `/api/v1/journeys/${j.json.id}/simulate`, { profile: { traits: { email: 'sim@example.com', firstName: 'Sam' } }, events: [{ at: '2026-01-05T10:00:00Z', event: 'Sim Start' }] });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const kinds = r.json.trace.map((x: { kind: string; step?: string; action?: string; status?: string }) => `${x.kind}:${x.step ?? ''}:${x.action ?? x.status ?? ''}`);
+    assert.deepEqual(kinds.slice(0, 5), ['step:w:entered', 'step:w:left', 'step:s:entered', 'message:s:sent', 'step:s:left']);
+    const msg = r.json.trace.find((x: { kind: string }) => x.kind === 'message');
+    assert.equal(msg.at, '2026-01-05T11:00:00.000Z');
+    assert.equal((await t.omnis.db.query<{ n: number }>('select count(*)::int as n from messages'))[0].n, before, 'nothing was queued in the real workspace');
+  });
+});

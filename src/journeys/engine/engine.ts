@@ -1,0 +1,243 @@
+import type { Tx } from '../../store/index.ts';
+import { newId, parseDuration, type Json, type JsonObject } from '../../shared/index.ts';
+import { scheduleTimers, cancelTimers } from '../../bus/index.ts';
+import { compile, loadStates, requirements, fnv1a, type EvalEvent } from '../../segments/index.ts';
+import type { JourneyDefinition, SendStep, Step } from '../definition/index.ts';
+import { nextLocalTime } from '../definition/index.ts';
+import { saveRun, logStep } from './runs.ts';
+import { JOURNEY_TIMER, type Emit, type Outbox, type Run, type TimerPayload } from './types.ts';
+
+export interface StepContext {
+  tx: Tx; now: number; outbox: Outbox; emit: Emit;
+  /** The event that moved the run, rendered into messages as `event`. */
+  trigger: EvalEvent | null;
+}
+
+const MAX_STEPS_PER_TURN = 100;
+
+/**
+ * Runs a journey's steps for one run from `stepId` until it has to wait (a timer, events,
+ * engagement) or ends. Every side effect (timer, outbox message, audience row, emitted
+ * event) is written in the pipeline's transaction with a key derived from the run and the
+ * step, so re-running a batch after a crash repeats nothing.
+ */
+export async function advance(run: Run, def: JourneyDefinition, stepId: string | null, c: StepContext): Promise<void> {
+  const journeyId = run.journeyId;
+  for (let n = 0; stepId && n < MAX_STEPS_PER_TURN; n++) {
+    if (run.step && run.step !== stepId) await logStep(c.tx, run, run.step, 'left', c.now);
+    const step: Step = def.steps[stepId];
+    run.step = stepId;
+    run.waiting = null;
+    await logStep(c.tx, run, stepId, 'entered', c.now);
+    const timerId = `j:${run.id}:${stepId}:${c.now}`;
+    const wait = async (dueAt: number, what: TimerPayload['what']) => {
+      await scheduleTimers(c.tx, [{ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt, kind: JOURNEY_TIMER, payload: { kind: JOURNEY_TIMER, what, runId: run.id, timerId } satisfies TimerPayload }]);
+    };
+    switch (step.type) {
+      case 'wait': {
+        let due: number;
+        if ('for' in step) due = c.now + parseDuration(step.for, `steps.${stepId}.for`);
+        else if ('at' in step.until) due = Math.max(c.now, Date.parse(step.until.at));
+        else due = nextLocalTime(c.now + 1, await timezoneOf(c.tx, run.profileId), step.until);
+        await wait(due, 'wait');
+        run.waiting = { kind: 'timer', timerId };
+        return saveRun(c.tx, run);
+      }
+      case 'wait_event':
+        await wait(c.now + parseDuration(step.timeout, `steps.${stepId}.timeout`), 'timeout');
+        run.waiting = { kind: 'events', timerId };
+        return saveRun(c.tx, run);
+      case 'send': {
+        const channels = await channelsFor(c.tx, run.profileId, step);
+        const messageId = await send(run, def, stepId, step, channels[0], 0, c);
+        if (step.fallback_after && channels.length > 1) {
+          await wait(c.now + parseDuration(step.fallback_after, `steps.${stepId}.fallback_after`), 'fallback');
+          run.waiting = { kind: 'engagement', timerId, messageId, channels, index: 0 };
+          return saveRun(c.tx, run);
+        }
+        stepId = step.next;
+        break;
+      }
+      case 'audience': {
+        if (step.action === 'add') {
+          const rows = await c.tx.query<{ id: number }>(
+            `insert into audience_memberships (workspace_id, audience, profile_id, journey_id, run_id, platforms, offer, frequency_cap, added_at)
+             select $1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9 / 1000.0)
+              where not exists (select 1 from audience_memberships where audience = $2 and profile_id = $3 and workspace_id = $1 and removed_at is null)
+             returning id`,
+            [run.workspaceId, step.audience, run.profileId, journeyId, run.id, JSON.stringify(step.platforms ?? []), step.offer ? JSON.stringify(step.offer) : null,
+              step.frequency_cap ? JSON.stringify(step.frequency_cap) : null, c.now]);
+          if (rows[0] && step.for) {
+            const id = `ja:${rows[0].id}`;
+            await scheduleTimers(c.tx, [{ id, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: c.now + parseDuration(step.for, `steps.${stepId}.for`), kind: JOURNEY_TIMER,
+              payload: { kind: JOURNEY_TIMER, what: 'audience_expiry', membershipId: rows[0].id, timerId: id } satisfies TimerPayload }]);
+          }
+        } else {
+          await removeFromAudiences(c.tx, run, c.now, 'journey step', step.audience);
+        }
+        stepId = step.next;
+        break;
+      }
+      case 'branch': {
+        const hit = await firstMatchingCase(c.tx, run, step.cases.map(x => x.if), c.now);
+        stepId = hit === -1 ? step.else : step.cases[hit].next;
+        break;
+      }
+      case 'split': {
+        // A stable draw per run: replaying the batch takes the same path.
+        const bucket = (fnv1a(`${run.id}:${stepId}`) % 10_000) / 100;
+        let acc = 0;
+        const i = Math.max(0, step.paths.findIndex(p => (acc += p.percent) > bucket));
+        const path = step.paths[i] ?? step.paths[step.paths.length - 1];
+        run.path = `${stepId}:${i}`;
+        if (path.holdout) {
+          run.holdout = true;
+          await logStep(c.tx, run, stepId, 'left', c.now, 'holdout');
+          if (!def.goal || run.goalUntil === null) return endRun(run, 'completed', 'holdout without a goal', c);
+          // The holdout only waits to see whether it converts anyway, until the goal window closes.
+          await scheduleTimers(c.tx, [{ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: run.goalUntil, kind: JOURNEY_TIMER,
+            payload: { kind: JOURNEY_TIMER, what: 'goal_window', runId: run.id, timerId } satisfies TimerPayload }]);
+          run.waiting = { kind: 'holdout' };
+          return saveRun(c.tx, run);
+        }
+        stepId = path.next;
+        break;
+      }
+      case 'update':
+        await c.emit([{
+          messageId: `upd:${run.id}:${stepId}`, type: 'identify', event: null, userId: null, anonymousId: run.profileId, channel: 'internal',
+          timestamp: c.now, receivedAt: c.now, sourceId: 'internal', properties: {}, traits: step.traits as JsonObject, context: { profileId: run.profileId, journeyId },
+        }]);
+        stepId = step.next;
+        break;
+      case 'webhook':
+        await c.outbox.enqueue(c.tx, {
+          workspaceId: run.workspaceId, idempotencyKey: `${run.id}:${stepId}:0`, profileId: run.profileId, channel: 'webhook', templateKey: `webhook:${stepId}`,
+          purpose: 'transactional', journeyId, journeyVersion: run.version, stepId, runId: run.id, now: c.now,
+          context: { webhook: { url: step.url, method: step.method ?? 'POST', headers: step.headers ?? {}, body: (step.body ?? null) as Json }, journey: { id: journeyId, name: def.name } },
+        });
+        stepId = step.next;
+        break;
+      case 'exit':
+        await logStep(c.tx, run, stepId, 'left', c.now, 'exit');
+        run.step = null;
+        return endRun(run, 'completed', 'exit step', c);
+    }
+  }
+  if (stepId) throw new Error(`journey ${journeyId}: more than ${MAX_STEPS_PER_TURN} steps without a wait`);
+}
+
+async function send(run: Run, def: JourneyDefinition, stepId: string, step: SendStep, channel: string, attempt: number, c: StepContext): Promise<string> {
+  const template = typeof step.template === 'string' ? step.template : (step.template as Record<string, string>)[channel] ?? Object.values(step.template)[0] ?? '';
+  const r = await c.outbox.enqueue(c.tx, {
+    workspaceId: run.workspaceId, idempotencyKey: `${run.id}:${stepId}:${attempt}`, profileId: run.profileId, channel, templateKey: template,
+    purpose: step.purpose, journeyId: run.journeyId, journeyVersion: run.version, stepId, runId: run.id, now: c.now,
+    context: { journey: { id: run.journeyId, name: def.name, step: stepId }, offer: (step.offer ?? null) as Json, event: c.trigger ? { name: c.trigger.event, properties: c.trigger.properties } : null },
+  });
+  return r.id;
+}
+
+/** A send step's fallback timer fired with no engagement: the next channel, or move on. */
+export async function fallback(run: Run, def: JourneyDefinition, c: StepContext): Promise<void> {
+  const w = run.waiting;
+  const stepId = run.step!;
+  const step = def.steps[stepId] as SendStep;
+  if (!w || w.kind !== 'engagement') return;
+  const index = w.index + 1;
+  if (index >= w.channels.length) { await logStep(c.tx, run, stepId, 'left', c.now, 'no engagement'); return advance(run, def, step.next, c); }
+  const messageId = await send(run, def, stepId, step, w.channels[index], index, c);
+  const timerId = `j:${run.id}:${stepId}:${c.now}`;
+  if (index + 1 < w.channels.length) {
+    await scheduleTimers(c.tx, [{ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: c.now + parseDuration(step.fallback_after!, 'fallback_after'), kind: JOURNEY_TIMER,
+      payload: { kind: JOURNEY_TIMER, what: 'fallback', runId: run.id, timerId } satisfies TimerPayload }]);
+    run.waiting = { kind: 'engagement', timerId, messageId, channels: w.channels, index };
+    return saveRun(c.tx, run);
+  }
+  await logStep(c.tx, run, stepId, 'left', c.now, `fell back to ${w.channels[index]}`);
+  return advance(run, def, step.next, c);
+}
+
+export async function endRun(run: Run, status: Run['status'], reason: string, c: StepContext): Promise<void> {
+  if (run.waiting && 'timerId' in run.waiting) await cancelTimers(c.tx, [run.waiting.timerId]);
+  if (run.step && status !== 'completed') await logStep(c.tx, run, run.step, 'left', c.now, reason);
+  run.status = status;
+  run.endReason = reason;
+  run.endedAt = c.now;
+  run.waiting = null;
+  if (status !== 'completed') run.step = null;
+  await saveRun(c.tx, run);
+}
+
+/** The goal: the run ends at once, its queued messages are cancelled and its audiences left. */
+export async function convert(run: Run, revenue: number, c: StepContext): Promise<void> {
+  run.convertedAt = c.now;
+  run.revenue = revenue;
+  await c.outbox.cancel(c.tx, { workspaceId: run.workspaceId, profileId: run.profileId, runId: run.id }, 'goal reached', c.now);
+  await removeFromAudiences(c.tx, run, c.now, 'goal reached');
+  await endRun(run, 'converted', 'goal', c);
+}
+
+export async function exitRun(run: Run, reason: string, c: StepContext): Promise<void> {
+  await c.outbox.cancel(c.tx, { workspaceId: run.workspaceId, profileId: run.profileId, runId: run.id }, reason, c.now);
+  await removeFromAudiences(c.tx, run, c.now, reason);
+  await endRun(run, 'exited', reason, c);
+}
+
+export async function removeFromAudiences(tx: Tx, run: Pick<Run, 'workspaceId' | 'profileId' | 'journeyId'>, now: number, reason: string, audience?: string): Promise<number> {
+  const rows = await tx.query(
+    `update audience_memberships set removed_at = to_timestamp($4 / 1000.0), removed_reason = $5
+      where workspace_id = $1 and profile_id = $2 and removed_at is null and ($6::text is null and journey_id = $3 or audience = $6) returning id`,
+    [run.workspaceId, run.profileId, run.journeyId, now, reason, audience ?? null]);
+  return rows.length;
+}
+
+async function timezoneOf(tx: Tx, profileId: string): Promise<string> {
+  const rows = await tx.query<{ timezone: string | null }>('select timezone from profiles where id = $1', [profileId]);
+  return rows[0]?.timezone ?? 'UTC';
+}
+
+const SEND_ORDER = ['push', 'email', 'sms', 'messenger', 'whatsapp', 'in_app', 'direct_mail'];
+
+/**
+ * The channels a send tries, in order: "best" is the profile's preferred channel, then the
+ * others it can be reached on; a list keeps the profile's reachable-and-consented channels
+ * first. A channel nobody can use still gets the message, so the outbox records why it was
+ * suppressed rather than dropping it silently.
+ */
+async function channelsFor(tx: Tx, profileId: string, step: SendStep): Promise<string[]> {
+  const rows = await tx.query<{ channels: Record<string, { reachable?: boolean }>; consent: Record<string, { status: string }>; computed: Record<string, unknown>; traits: JsonObject }>(
+    'select channels, consent, computed, traits from profiles where id = $1', [profileId]);
+  const p = rows[0];
+  const usable = (ch: string) => {
+    if (!p) return false;
+    const consentOk = step.purpose === 'transactional' || p.consent[ch]?.status === 'granted';
+    const reach = ch === 'direct_mail' ? Boolean((p.traits.address as JsonObject | undefined)?.line1 ?? (p.traits.address as JsonObject | undefined)?.street) : p.channels[ch]?.reachable === true;
+    return consentOk && reach;
+  };
+  if (step.channel === 'best') {
+    const preferred = typeof p?.computed.preferred_channel === 'string' ? [p.computed.preferred_channel] : [];
+    const order = [...preferred, ...SEND_ORDER.filter(c => !preferred.includes(c))];
+    const ok = order.filter(usable);
+    return ok.length ? ok : [order[0]];
+  }
+  const list = Array.isArray(step.channel) ? step.channel : [step.channel];
+  if (!step.fallback_after) {
+    const first = list.find(usable);
+    return [first ?? list[0]];
+  }
+  const ok = list.filter(usable);
+  return ok.length ? ok : [list[0]];
+}
+
+async function firstMatchingCase(tx: Tx, run: Run, conds: import('../../segments/index.ts').Condition[], now: number): Promise<number> {
+  const reqs = conds.map(requirements);
+  const lookbacks = reqs.map(r => r.lookback);
+  const lookback = lookbacks.some(l => l === null) ? null : Math.max(0, ...(lookbacks as number[]));
+  const states = await loadStates(tx, [run.profileId], lookback === null ? null : now - lookback, null);
+  const st = states.get(run.profileId);
+  if (!st) return -1;
+  const input = { profile: { id: st.id, traits: st.traits, channels: st.channels, consent: st.consent, lastLocation: st.lastLocation }, computed: st.computed, segments: st.segments, events: st.events };
+  return conds.findIndex(cond => compile(cond).evaluate(input, now).match);
+}
+
+export const newRunId = () => newId('run');

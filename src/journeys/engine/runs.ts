@@ -1,0 +1,51 @@
+import type { Queryable } from '../../store/index.ts';
+import { ms, msOrNull } from '../../store/index.ts';
+import type { Run, RunStatus, Waiting } from './types.ts';
+
+interface RunRow {
+  id: string; workspace_id: string; journey_id: string; version: number; profile_id: string; status: RunStatus; step: string | null;
+  waiting: Waiting | null; path: string | null; holdout: boolean; entered_at: Date; goal_until: Date | null; ended_at: Date | null;
+  end_reason: string | null; converted_at: Date | null; revenue: number;
+}
+
+const toRun = (r: RunRow): Run => ({
+  id: r.id, workspaceId: r.workspace_id, journeyId: r.journey_id, version: r.version, profileId: r.profile_id, status: r.status,
+  step: r.step, waiting: r.waiting, path: r.path, holdout: r.holdout, enteredAt: ms(r.entered_at), goalUntil: msOrNull(r.goal_until),
+  endedAt: msOrNull(r.ended_at), endReason: r.end_reason, convertedAt: msOrNull(r.converted_at), revenue: Number(r.revenue),
+});
+
+export async function activeRuns(q: Queryable, profileIds: readonly string[]): Promise<Run[]> {
+  if (!profileIds.length) return [];
+  const rows = await q.query<RunRow>(`select * from journey_runs where profile_id = any($1::text[]) and status = 'active' order by entered_at, id`, [profileIds]);
+  return rows.map(toRun);
+}
+
+export async function runById(q: Queryable, id: string): Promise<Run | null> {
+  const rows = await q.query<RunRow>('select * from journey_runs where id = $1', [id]);
+  return rows[0] ? toRun(rows[0]) : null;
+}
+
+/** The profile's latest run of a journey (any version), for re-entry rules. */
+export async function latestRun(q: Queryable, profileId: string, journeyId: string): Promise<Run | null> {
+  const rows = await q.query<RunRow>('select * from journey_runs where profile_id = $1 and journey_id = $2 order by entered_at desc, id desc limit 1', [profileId, journeyId]);
+  return rows[0] ? toRun(rows[0]) : null;
+}
+
+const t = (v: number | null) => (v === null ? null : new Date(v).toISOString());
+
+export async function saveRun(q: Queryable, r: Run): Promise<void> {
+  await q.query(
+    `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, waiting, path, holdout, entered_at, goal_until, ended_at, end_reason, converted_at, revenue)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     on conflict (id) do update set status = excluded.status, step = excluded.step, waiting = excluded.waiting, path = excluded.path,
+       holdout = excluded.holdout, goal_until = excluded.goal_until, ended_at = excluded.ended_at, end_reason = excluded.end_reason,
+       converted_at = excluded.converted_at, revenue = excluded.revenue`,
+    [r.id, r.workspaceId, r.journeyId, r.version, r.profileId, r.status, r.step, r.waiting ? JSON.stringify(r.waiting) : null, r.path, r.holdout,
+      t(r.enteredAt), t(r.goalUntil), t(r.endedAt), r.endReason, t(r.convertedAt), r.revenue]);
+}
+
+export async function logStep(q: Queryable, r: Run, stepId: string, action: 'entered' | 'left', at: number, detail: string | null = null): Promise<void> {
+  await q.query(
+    `insert into journey_step_log (journey_id, version, run_id, profile_id, step_id, action, detail, at) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [r.journeyId, r.version, r.id, r.profileId, stepId, action, detail, t(at)]);
+}

@@ -1,0 +1,134 @@
+import type { Tx } from '../../store/index.ts';
+import type { Clock, StoredEvent } from '../../shared/index.ts';
+import { parseDuration } from '../../shared/index.ts';
+import { TIMER_EVENT, type StageContext } from '../../bus/index.ts';
+import { SEGMENT_ENTERED, type EvalEvent } from '../../segments/index.ts';
+import type { JourneyDefinition } from '../definition/index.ts';
+import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
+import { activeRuns, latestRun, runById, saveRun } from './runs.ts';
+import { advance, convert, endRun, exitRun, fallback, newRunId, removeFromAudiences, type StepContext } from './engine.ts';
+import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
+
+const ENGAGEMENT = /(Opened|Clicked|Replied|Received|Read|Tapped)$/;
+
+/**
+ * Stage 4: every processed event can end runs (goal, exit), move waiting runs on
+ * (wait_event, engagement, their timers) and start runs (entry). Runs are read only for
+ * the profiles whose events can matter, so a batch of page views costs one cached lookup.
+ */
+export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outbox: Outbox }) {
+  return async (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext): Promise<StoredEvent[]> => {
+    if (!events.length) return events;
+    const live = await deps.catalog.liveJourneys(tx, workspaceId);
+    // Any named event may be a goal, an exit or awaited by some run, so named events are candidates;
+    // identify/alias calls never move journeys.
+    const candidates = events.filter(e => e.profileId && e.event !== null);
+    if (!candidates.length) return events;
+    const profileIds = [...new Set(candidates.map(e => e.profileId!))];
+    const runs = await activeRuns(tx, profileIds);
+    if (!runs.length && !live.length && !candidates.some(e => e.event === TIMER_EVENT)) return events;
+    const byProfile = new Map<string, Run[]>();
+    for (const r of runs) { let l = byProfile.get(r.profileId); if (!l) byProfile.set(r.profileId, (l = [])); l.push(r); }
+
+    const now = deps.clock.now();
+    const emit = (evs: Parameters<StageContext['emit']>[1]) => ctx.emit(workspaceId, evs);
+    for (const e of candidates) {
+      const ev: EvalEvent = { event: e.event, type: e.type, channel: e.channel, timestamp: e.timestamp, properties: e.properties, context: e.context };
+      const c: StepContext = { tx, now, outbox: deps.outbox, emit, trigger: ev };
+      const mine = byProfile.get(e.profileId!) ?? [];
+      if (e.event === TIMER_EVENT) {
+        const p = e.properties as unknown as TimerPayload;
+        if (p.kind !== JOURNEY_TIMER) continue;
+        await onTimer(tx, p, mine, c, deps.catalog);
+        continue;
+      }
+      for (const run of mine) {
+        if (run.status !== 'active') continue;
+        const def = await deps.catalog.version(tx, run.journeyId, run.version);
+        await onEvent(run, def, ev, c);
+      }
+      for (const j of live) {
+        if (!entryMatches(j, ev)) continue;
+        const run = await enter(tx, j, e.profileId!, workspaceId, mine, c);
+        if (run) mine.push(run);
+      }
+      byProfile.set(e.profileId!, mine);
+    }
+    return events;
+  };
+}
+
+function entryMatches(j: LiveJourney, e: EvalEvent): boolean {
+  const entry = j.def.entry;
+  if ('segment' in entry) return e.event === SEGMENT_ENTERED && e.properties.segmentId === entry.segment;
+  return matches(entry, e);
+}
+
+async function enter(tx: Tx, j: LiveJourney, profileId: string, workspaceId: string, mine: Run[], c: StepContext): Promise<Run | null> {
+  if (mine.some(r => r.journeyId === j.id && r.status === 'active')) return null;
+  const last = await latestRun(tx, profileId, j.id);
+  const re = j.def.reentry;
+  if (last) {
+    if (re === 'never') return null;
+    if (typeof re === 'object' && last.enteredAt + parseDuration(re.after, 'reentry.after') > c.now) return null;
+  }
+  const run: Run = {
+    id: newRunId(), workspaceId, journeyId: j.id, version: j.version, profileId, status: 'active', step: null, waiting: null, path: null,
+    holdout: false, enteredAt: c.now, goalUntil: j.def.goal ? c.now + parseDuration(j.def.goal.within, 'goal.within') : null,
+    endedAt: null, endReason: null, convertedAt: null, revenue: 0,
+  };
+  await saveRun(tx, run);
+  await advance(run, j.def, j.def.start, c);
+  return run;
+}
+
+async function onEvent(run: Run, def: JourneyDefinition, e: EvalEvent, c: StepContext): Promise<void> {
+  if (def.goal && run.goalUntil !== null && c.now <= run.goalUntil && matches(def.goal, e)) {
+    const v = Number(e.properties.revenue ?? e.properties.total ?? 0);
+    return convert(run, Number.isFinite(v) ? v : 0, c);
+  }
+  if (def.exit?.some(m => matches(m, e))) return exitRun(run, `exit event ${e.event}`, c);
+  const w = run.waiting;
+  const step = run.step ? def.steps[run.step] : undefined;
+  if (w?.kind === 'events' && step?.type === 'wait_event') {
+    const hit = step.events.find(m => matches(m, e));
+    if (hit) {
+      await cancelTimer(c, w.timerId);
+      return advance(run, def, hit.next, c);
+    }
+  }
+  if (w?.kind === 'engagement' && step?.type === 'send' && e.event && ENGAGEMENT.test(e.event)) {
+    const engaged = e.properties.messageId === w.messageId || (!e.properties.messageId && e.channel === w.channels[w.index]);
+    if (engaged) {
+      await cancelTimer(c, w.timerId);
+      return advance(run, def, step.next, c);
+    }
+  }
+}
+
+async function onTimer(tx: Tx, p: TimerPayload, mine: Run[], c: StepContext, catalog: JourneyCatalog): Promise<void> {
+  if (p.what === 'audience_expiry') {
+    await tx.query(`update audience_memberships set removed_at = to_timestamp($2 / 1000.0), removed_reason = 'expired' where id = $1 and removed_at is null`, [p.membershipId, c.now]);
+    return;
+  }
+  const run = mine.find(r => r.id === p.runId) ?? (p.runId ? await runById(tx, p.runId) : null);
+  if (!run || run.status !== 'active') return;
+  const def = await catalog.version(tx, run.journeyId, run.version);
+  if (p.what === 'goal_window') {
+    if (run.holdout) await endRun(run, 'completed', 'goal window ended', c);
+    return;
+  }
+  const w = run.waiting;
+  // A timer the run no longer waits for (it moved on) is stale.
+  if (!w || !('timerId' in w) || w.timerId !== p.timerId) return;
+  const step = def.steps[run.step!];
+  if (p.what === 'wait' && step.type === 'wait') return advance(run, def, step.next, c);
+  if (p.what === 'timeout' && step.type === 'wait_event') return advance(run, def, step.on_timeout, c);
+  if (p.what === 'fallback') return fallback(run, def, c);
+}
+
+async function cancelTimer(c: StepContext, id: string) {
+  await c.tx.query('delete from timers where id = $1', [id]);
+}
+
+export { removeFromAudiences };

@@ -1,0 +1,40 @@
+import type { Json, OmnisEvent } from '../../shared/index.ts';
+
+/**
+ * Glossary
+ * - run: one profile's passage through one journey version, from entry to its end
+ *   (completed, converted at the goal, exited by an exit event or archive).
+ * - waiting: what an active run waits for at its step: a timer (wait), events or their
+ *   timeout (wait_event), engagement with a message or the fallback timer (send with
+ *   fallback), or only the goal (holdout).
+ */
+export type RunStatus = 'active' | 'completed' | 'converted' | 'exited';
+
+export type Waiting =
+  | { kind: 'timer'; timerId: string }
+  | { kind: 'events'; timerId: string }
+  | { kind: 'engagement'; timerId: string; messageId: string; channels: string[]; index: number }
+  | { kind: 'holdout' };
+
+export interface Run {
+  id: string; workspaceId: string; journeyId: string; version: number; profileId: string;
+  status: RunStatus; step: string | null; waiting: Waiting | null; path: string | null; holdout: boolean;
+  enteredAt: number; goalUntil: number | null; endedAt: number | null; endReason: string | null;
+  convertedAt: number | null; revenue: number;
+}
+
+export const JOURNEY_TIMER = 'journey';
+
+export interface TimerPayload { kind: typeof JOURNEY_TIMER; what: 'wait' | 'timeout' | 'fallback' | 'goal_window' | 'audience_expiry'; runId?: string; timerId: string; membershipId?: number }
+
+/** What the engine needs from messaging, passed in (journeys do not import messaging). */
+export interface Outbox {
+  enqueue(tx: import('../../store/index.ts').Tx, input: {
+    workspaceId: string; idempotencyKey: string; profileId: string; channel: string; templateKey: string;
+    purpose?: 'marketing' | 'transactional'; journeyId: string; journeyVersion: number; stepId: string; runId: string;
+    context?: { [key: string]: Json }; sendAt?: number; now: number;
+  }): Promise<{ id: string; created: boolean }>;
+  cancel(tx: import('../../store/index.ts').Tx, filter: { workspaceId: string; profileId: string; journeyId?: string; runId?: string }, reason: string, now: number): Promise<number>;
+}
+
+export type Emit = (events: OmnisEvent[]) => Promise<void>;

@@ -1,0 +1,129 @@
+import type { Db, Queryable, Tx } from '../store/index.ts';
+import { ms } from '../store/index.ts';
+import { notFound, conflict, newId, invalid, type Clock } from '../shared/index.ts';
+import { parseJourney, validateForPublish, type JourneyDefinition } from './definition/index.ts';
+import { parsePolicy, DEFAULT_POLICY, checkPolicy, type ContactPolicy, type PolicyDecision, type SentMessage } from './policy/index.ts';
+
+export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';
+
+interface JourneyRow { id: string; name: string; status: JourneyStatus; draft: JourneyDefinition; version: number; created_at: Date; updated_at: Date }
+
+const iso = (v: unknown) => new Date(ms(v)).toISOString();
+
+export class JourneyService {
+  constructor(private db: Db, private clock: Clock, private templateExists: (workspaceId: string, key: string, channel: string) => Promise<boolean> = async () => true) {}
+
+  async create(workspaceId: string, input: unknown) {
+    const def = parseJourney(input);
+    const id = newId('jrn');
+    const now = new Date(this.clock.now()).toISOString();
+    await this.db.query(`insert into journeys (id, workspace_id, name, status, draft, created_at, updated_at) values ($1, $2, $3, 'draft', $4, $5, $5)`,
+      [id, workspaceId, def.name, JSON.stringify(def), now]);
+    return this.get(workspaceId, id);
+  }
+
+  async update(workspaceId: string, id: string, input: unknown) {
+    await this.row(workspaceId, id);
+    const def = parseJourney(input);
+    await this.db.query(`update journeys set draft = $2, name = $3, updated_at = $4 where id = $1`, [id, JSON.stringify(def), def.name, new Date(this.clock.now()).toISOString()]);
+    return this.get(workspaceId, id);
+  }
+
+  /** A new immutable version from the draft; runs in flight stay on theirs. */
+  async publish(workspaceId: string, id: string) {
+    const row = await this.row(workspaceId, id);
+    if (row.status === 'archived') throw conflict('an archived journey cannot be published', 'status');
+    const segs = new Set((await this.db.query<{ id: string }>('select id from segments where workspace_id = $1', [workspaceId])).map(r => r.id));
+    const templates = new Map<string, boolean>();
+    for (const [, s] of Object.entries(row.draft.steps)) {
+      if (s.type !== 'send') continue;
+      const keys = typeof s.template === 'string' ? [[s.channel, s.template]] : Object.entries(s.template);
+      for (const [ch, key] of keys) {
+        for (const c of Array.isArray(ch) ? ch : [ch]) templates.set(`${key}\u0000${c}`, await this.templateExists(workspaceId, String(key), String(c)));
+      }
+    }
+    const def = validateForPublish(row.draft, {
+      templateExists: (key, channel) => templates.get(`${key}\u0000${channel}`) ?? true,
+      segmentExists: sid => segs.has(sid),
+    });
+    const now = new Date(this.clock.now()).toISOString();
+    await this.db.transaction(async tx => {
+      const [{ v }] = await tx.query<{ v: number }>('update journeys set version = version + 1, status = $2, updated_at = $3 where id = $1 returning version as v', [id, 'active', now]);
+      await tx.query('insert into journey_versions (journey_id, version, definition, published_at) values ($1, $2, $3, $4)', [id, v, JSON.stringify(def), now]);
+    });
+    return this.get(workspaceId, id);
+  }
+
+  async setStatus(workspaceId: string, id: string, action: 'pause' | 'resume' | 'archive') {
+    const row = await this.row(workspaceId, id);
+    const now = this.clock.now();
+    if (action === 'pause') { if (row.status !== 'active') throw conflict(`only an active journey can be paused (it is ${row.status})`, 'status'); }
+    if (action === 'resume') { if (row.status !== 'paused') throw conflict(`only a paused journey can be resumed (it is ${row.status})`, 'status'); }
+    const status: JourneyStatus = action === 'pause' ? 'paused' : action === 'resume' ? 'active' : 'archived';
+    await this.db.transaction(async tx => {
+      await tx.query('update journeys set status = $2, updated_at = $3 where id = $1', [id, status, new Date(now).toISOString()]);
+      if (action === 'archive') {
+        await tx.query(`update journey_runs set status = 'exited', end_reason = 'archived', ended_at = $2, waiting = null where journey_id = $1 and status = 'active'`, [id, new Date(now).toISOString()]);
+        await tx.query(`update messages set status = 'cancelled', reason = 'journey archived', updated_at = $2 where journey_id = $1 and status = 'queued'`, [id, new Date(now).toISOString()]);
+      }
+    });
+    return this.get(workspaceId, id);
+  }
+
+  async get(workspaceId: string, id: string) {
+    const r = await this.row(workspaceId, id);
+    const published = r.version ? (await this.db.query<{ definition: JourneyDefinition }>('select definition from journey_versions where journey_id = $1 and version = $2', [id, r.version]))[0]?.definition : null;
+    return { id: r.id, name: r.name, status: r.status, version: r.version, draft: r.draft, published: published ?? null, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at) };
+  }
+
+  async list(workspaceId: string) {
+    const rows = await this.db.query<JourneyRow>('select * from journeys where workspace_id = $1 order by created_at, id', [workspaceId]);
+    return rows.map(r => ({ id: r.id, name: r.name, status: r.status, version: r.version, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at) }));
+  }
+
+  private async row(workspaceId: string, id: string): Promise<JourneyRow> {
+    const rows = await this.db.query<JourneyRow>('select * from journeys where id = $1 and workspace_id = $2', [id, workspaceId]);
+    if (!rows[0]) throw notFound(`journey ${id}`);
+    return rows[0];
+  }
+
+  /** Journeys a profile is in and where. */
+  async runsOf(profileId: string) {
+    const rows = await this.db.query<{ id: string; journey_id: string; name: string; version: number; step: string | null; status: string; entered_at: Date; holdout: boolean }>(
+      `select r.id, r.journey_id, j.name, r.version, r.step, r.status, r.entered_at, r.holdout from journey_runs r join journeys j on j.id = r.journey_id
+        where r.profile_id = $1 order by r.entered_at desc limit 50`, [profileId]);
+    return rows.map(r => ({ runId: r.id, journeyId: r.journey_id, name: r.name, version: r.version, step: r.step, status: r.status, holdout: r.holdout, enteredAt: iso(r.entered_at) }));
+  }
+
+  // Contact policy
+
+  async policy(q: Queryable, workspaceId: string): Promise<ContactPolicy> {
+    const rows = await q.query<{ policy: unknown }>('select policy from contact_policies where workspace_id = $1', [workspaceId]);
+    return rows[0] ? parsePolicy(rows[0].policy) : DEFAULT_POLICY;
+  }
+
+  async setPolicy(workspaceId: string, input: unknown): Promise<ContactPolicy> {
+    if (!input || typeof input !== 'object') throw invalid('body', 'expected a contact policy object');
+    const p = parsePolicy(input);
+    await this.db.query(`insert into contact_policies (workspace_id, policy, updated_at) values ($1, $2, $3) on conflict (workspace_id) do update set policy = excluded.policy, updated_at = excluded.updated_at`,
+      [workspaceId, JSON.stringify(p), new Date(this.clock.now()).toISOString()]);
+    return p;
+  }
+
+  /**
+   * The contact policy at send time, for the outbox: the profile's sends of the last 30
+   * days across every journey, and the priority of the journey asking.
+   */
+  async checkAtSend(tx: Tx, m: { workspaceId: string; profileId: string; channel: string; purpose: 'marketing' | 'transactional'; journeyId: string | null; journeyVersion: number | null }, timezone: string | null, now: number): Promise<PolicyDecision> {
+    const policy = await this.policy(tx, m.workspaceId);
+    const rows = await tx.query<{ channel: string; at: Date; journey_id: string | null; purpose: 'marketing' | 'transactional'; priority: number | null }>(
+      `select m.channel, coalesce(m.sent_at, m.updated_at) as at, m.journey_id, m.purpose, (v.definition->>'priority')::int as priority
+         from messages m left join journey_versions v on v.journey_id = m.journey_id and v.version = m.journey_version
+        where m.profile_id = $1 and m.status in ('sent', 'delivered') and coalesce(m.sent_at, m.updated_at) > $2`,
+      [m.profileId, new Date(now - 31 * 86_400_000).toISOString()]);
+    const history: SentMessage[] = rows.map(r => ({ channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: r.priority ?? 0, purpose: r.purpose }));
+    const priority = m.journeyId && m.journeyVersion
+      ? (await tx.query<{ p: number | null }>(`select (definition->>'priority')::int as p from journey_versions where journey_id = $1 and version = $2`, [m.journeyId, m.journeyVersion]))[0]?.p ?? 0 : 0;
+    return checkPolicy(policy, { channel: m.channel, purpose: m.purpose, journeyId: m.journeyId ?? '', priority }, history, timezone, now);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The dispatcher drains the outbox: claims due messages in small batches (moving them to
+ * `sending` in the claim, so a crash after a provider call is visible as a row stuck there),
+ * then takes each through send.ts. It sleeps on the injected clock until the next message is
+ * due, so a week of retries runs in a test as fast as the test advances a VirtualClock.
+ *
+ * Crash recovery: a message left in `sending` longer than `leaseMs` (or any, at start on
+ * PGlite, where the data-folder lock guarantees this process is the only one) is
+ * - requeued when no provider call was started for that claim (`attempted_at` null);
+ * - requeued with the same idempotency key (its id) when the provider dedupes repeats;
+ * - marked `failed`, 'unknown outcome after crash', when the provider cannot dedupe
+ *   (channels/registry.ts NO_IDEMPOTENCY explains which and why): never a silent double send.
+ */
+import type { Db } from '../../store/index.ts';
+import type { Clock, JsonObject } from '../../shared/index.ts';
+import type { ChannelService } from '../channels/index.ts';
+import { changeStatus, iso, toMessage } from './rows.ts';
+import { emitFeedback, type Emit } from './events.ts';
+import { DEFAULT_RETRY, type RetryOptions, type TokenBucket } from './pacing.ts';
+import { AfterSendError, processMessage, type Policy, type SendContext } from './send.ts';
+import type { LoadProfile, LoadTemplate, OutboxMessage } from './types.ts';
+
+export interface DispatcherDeps {
+  db: Db;
+  clock: Clock;
+  channels: ChannelService;
+  loadTemplate: LoadTemplate;
+  loadProfile: LoadProfile;
+  /** Contact policy and quiet hours (journeys module). Default: always send. */
+  policy?: Policy;
+  /** Feedback events ("Message Sent"...). Default: dropped. */
+  emit?: Emit;
+  retry?: Partial<RetryOptions>;
+  /** Messages claimed per batch; default 20 (PGlite runs one query at a time: keep batches small). */
+  batchSize?: number;
+  /** Longest sleep between looks at the outbox when nothing is due; default 1000 ms. */
+  pollMs?: number;
+  /** How long a claim may stay in `sending` before another dispatcher recovers it; default 300 000 ms. */
+  leaseMs?: number;
+  /** Jitter source; default Math.random. */
+  random?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+const sendAlways: Policy = async () => ({ action: 'send' });
+
+export class Dispatcher {
+  private running = false;
+  private poked = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private sleeper: AbortController | null = null;
+  private serial: Promise<unknown> = Promise.resolve();
+  private readonly ctx: SendContext;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private readonly leaseMs: number;
+  private readonly onError: (err: unknown) => void;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.batchSize = deps.batchSize ?? 20;
+    this.pollMs = deps.pollMs ?? 1000;
+    this.leaseMs = deps.leaseMs ?? 300_000;
+    this.onError = deps.onError ?? (err => console.error('messaging dispatcher:', err));
+    this.ctx = {
+      db: deps.db, clock: deps.clock, channels: deps.channels, loadTemplate: deps.loadTemplate, loadProfile: deps.loadProfile,
+      policy: deps.policy ?? sendAlways,
+      retry: { ...DEFAULT_RETRY, ...deps.retry },
+      random: deps.random ?? Math.random,
+      buckets: new Map<string, TokenBucket>(),
+      changed: (m, extra) => this.changed(m, extra),
+    };
+  }
+
+  /** Recovers what a crash left in `sending`, then keeps draining until stop(). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.recover({ all: this.deps.db.kind === 'pglite' });
+    } catch (err) { this.onError(err); }
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.sleeper?.abort();
+    await this.loopDone;
+    await this.serial.catch(() => {});
+  }
+
+  /** Wakes a sleeping loop now (after an enqueue, say). */
+  poke(): void {
+    this.poked = true;
+    this.sleeper?.abort();
+  }
+
+  /** One pass: recover expired claims, claim one batch, process it. Returns the messages claimed. */
+  runOnce(): Promise<number> {
+    const run = this.serial.then(() => this.pass());
+    this.serial = run.catch(() => {});
+    return run;
+  }
+
+  /** When the next queued message is due, or null when none is queued. */
+  async nextDueAt(): Promise<number | null> {
+    const rows = await this.deps.db.query<{ at: unknown }>(`select min(next_attempt_at) as at from messages where status = 'queued'`);
+    const at = rows[0]?.at;
+    return at == null ? null : new Date(at as string | Date).getTime();
+  }
+
+  /** Returns the number of messages recovered. `all` ignores the lease (single-process stores). */
+  async recover(opts: { all?: boolean } = {}): Promise<number> {
+    const now = this.deps.clock.now();
+    const cutoff = opts.all ? now : now - this.leaseMs;
+    const rows = await this.deps.db.query(`select * from messages where status = 'sending' and updated_at <= $1 order by updated_at limit 500`, [iso(cutoff)]);
+    let n = 0;
+    for (const m of rows.map(toMessage)) {
+      const dedupes = m.attemptedAt === null || !m.provider || !this.deps.channels.noIdempotency(m.provider);
+      const change = dedupes
+        ? { status: 'queued' as const, reason: m.attemptedAt === null ? 'recovered: claimed, never sent' : 'recovered after crash: resending with the same idempotency key', set: { next_attempt_at: iso(now) } }
+        : { status: 'failed' as const, reason: 'unknown outcome after crash' };
+      const moved = await changeStatus(this.deps.db, m.id, { ...change, from: ['sending'], unchangedSince: m.updatedAt }, now);
+      if (moved) { n++; await this.changed(moved); }
+    }
+    return n;
+  }
+
+  private async pass(): Promise<number> {
+    await this.recover();
+    const now = this.deps.clock.now();
+    // One statement claims and records: on Postgres `skip locked` lets several dispatchers
+    // share the outbox; PGlite has one connection, where the same SQL simply runs alone.
+    const rows = await this.deps.db.query(
+      `with due as (
+         select id from messages where status = 'queued' and next_attempt_at <= $1
+         order by next_attempt_at limit $2 for update skip locked
+       ), claimed as (
+         update messages m set status = 'sending', reason = null, attempted_at = null, updated_at = $1
+         from due where m.id = due.id returning m.*
+       ), h as (
+         insert into message_status_history (message_id, status, reason, at) select id, 'sending', null, $1 from claimed
+       )
+       select * from claimed`,
+      [iso(now), this.batchSize],
+    );
+    const claimed = rows.map(toMessage).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id.localeCompare(b.id));
+    // One at a time: a profile's messages are then checked against the policy in order, so
+    // a frequency cap sees the send before it.
+    for (const m of claimed) await this.processOne(m);
+    return claimed.length;
+  }
+
+  private async processOne(m: OutboxMessage) {
+    try {
+      await processMessage(this.ctx, m);
+    } catch (err) {
+      this.onError(err);
+      // Past the provider call the outcome is unknown: crash recovery decides, by provider.
+      if (err instanceof AfterSendError) return;
+      const now = this.deps.clock.now();
+      const retry = { status: 'queued' as const, reason: `retrying after an internal error: ${(err as Error)?.message ?? String(err)}`, from: ['sending' as const], set: { next_attempt_at: iso(now + this.pollMs) } };
+      await changeStatus(this.deps.db, m.id, retry, now).catch(e => this.onError(e));
+    }
+  }
+
+  private changed(m: OutboxMessage, extra?: JsonObject) {
+    return emitFeedback(this.deps.emit, m, this.deps.clock.now(), this.onError, extra);
+  }
+
+  private async loop() {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.runOnce();
+      } catch (err) { this.onError(err); }
+      if (!this.running) break;
+      if (claimed >= this.batchSize || this.poked) { this.poked = false; continue; }
+      const next = await this.nextDueAt().catch(() => null);
+      const wake = Math.min(next ?? Infinity, this.deps.clock.now() + this.pollMs);
+      this.sleeper = new AbortController();
+      await this.deps.clock.sleepUntil(wake, this.sleeper.signal);
+      this.sleeper = null;
+    }
+  }
+}

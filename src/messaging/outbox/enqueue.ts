@@ -1,0 +1,77 @@
+/** Putting messages into the outbox and taking queued ones back out. */
+import { invalid, newId } from '../../shared/index.ts';
+import type { Queryable } from '../../store/index.ts';
+import { iso } from './rows.ts';
+import type { EnqueueInput } from './types.ts';
+
+const CHANNEL = /^[a-z][a-z0-9_]{0,31}$/;
+
+/**
+ * Idempotent on (workspace, idempotencyKey): a second enqueue with the same key returns the
+ * first message and creates nothing, whatever else it says. Run it in the caller's
+ * transaction so the journey step and its message commit together.
+ */
+export async function enqueueMessage(q: Queryable, input: EnqueueInput): Promise<{ id: string; created: boolean }> {
+  check(input);
+  const id = newId('msg');
+  const sendAt = iso(input.sendAt ?? input.now);
+  const now = iso(input.now);
+  const inserted = await q.query<{ id: string }>(
+    `with ins as (
+       insert into messages (id, workspace_id, idempotency_key, profile_id, channel, template_key, purpose,
+         journey_id, journey_version, step_id, run_id, context, send_at, status, next_attempt_at, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'queued', $13, $14, $14)
+       on conflict (workspace_id, idempotency_key) do nothing
+       returning id
+     ), h as (
+       insert into message_status_history (message_id, status, reason, at) select id, 'queued', null, $14 from ins
+     )
+     select id from ins`,
+    [id, input.workspaceId, input.idempotencyKey, input.profileId, input.channel, input.templateKey, input.purpose ?? 'marketing',
+      input.journeyId ?? null, input.journeyVersion ?? null, input.stepId ?? null, input.runId ?? null,
+      JSON.stringify(input.context ?? {}), sendAt, now],
+  );
+  if (inserted[0]) return { id: inserted[0].id, created: true };
+  const existing = await q.query<{ id: string }>(
+    'select id from messages where workspace_id = $1 and idempotency_key = $2', [input.workspaceId, input.idempotencyKey]);
+  return { id: existing[0].id, created: false };
+}
+
+function check(input: EnqueueInput) {
+  const text = (field: keyof EnqueueInput, max: number) => {
+    const v = input[field];
+    if (typeof v !== 'string' || v.length === 0 || v.length > max) throw invalid(field, `must be a string of 1 to ${max} characters`);
+  };
+  text('workspaceId', 200);
+  text('idempotencyKey', 500);
+  text('profileId', 200);
+  text('templateKey', 200);
+  if (typeof input.channel !== 'string' || !CHANNEL.test(input.channel)) throw invalid('channel', 'must be a channel name like "email" or "direct_mail"');
+  if (input.purpose !== undefined && input.purpose !== 'marketing' && input.purpose !== 'transactional') {
+    throw invalid('purpose', "must be 'marketing' or 'transactional'");
+  }
+  if (input.sendAt !== undefined && !Number.isFinite(input.sendAt)) throw invalid('sendAt', 'must be epoch milliseconds');
+  if (!Number.isFinite(input.now)) throw invalid('now', 'must be epoch milliseconds');
+}
+
+export interface CancelFilter { workspaceId: string; profileId: string; journeyId?: string; runId?: string }
+
+/**
+ * Cancels the profile's messages that have not started sending (a goal reached, a journey
+ * exited). Messages already `sending` are past the point of no return and are left alone.
+ */
+export async function cancelMessages(q: Queryable, filter: CancelFilter, reason: string, now: number): Promise<number> {
+  const rows = await q.query<{ id: string }>(
+    `with moved as (
+       update messages set status = 'cancelled', reason = $3, updated_at = $4
+       where workspace_id = $1 and profile_id = $2 and status = 'queued'
+         and ($5::text is null or journey_id = $5) and ($6::text is null or run_id = $6)
+       returning id
+     ), h as (
+       insert into message_status_history (message_id, status, reason, at) select id, 'cancelled', $3, $4 from moved
+     )
+     select id from moved`,
+    [filter.workspaceId, filter.profileId, reason, iso(now), filter.journeyId ?? null, filter.runId ?? null],
+  );
+  return rows.length;
+}
