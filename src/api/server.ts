@@ -12,6 +12,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { segmentRoutes } from './routes/segments.ts';
 import { journeyRoutes } from './routes/journeys.ts';
 import { templateRoutes } from './routes/templates.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 
 export interface ServerOptions {
   logger?: boolean;
@@ -43,6 +44,7 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
     await api.register(segmentRoutes, { omnis });
     await api.register(journeyRoutes, { omnis });
     await api.register(templateRoutes, { omnis });
+    await api.register(analyticsRoutes, { omnis });
     for (const p of opts.plugins ?? []) await api.register(p, { omnis });
   }, { prefix: '/api/v1' });
 

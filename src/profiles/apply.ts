@@ -28,10 +28,12 @@ function validTimezone(tz: unknown): tz is string {
  * Folds one event into a profile in place. Traits follow the event's own time, so an event
  * that arrives late never overwrites a value set by a newer one.
  */
-export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], now: number): void {
+export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], now: number, opts: { seen?: boolean } = {}): void {
   const ts = e.timestamp;
-  const s = p.seen[e.channel];
-  p.seen[e.channel] = s ? { first: Math.min(s.first, ts), last: Math.max(s.last, ts) } : { first: ts, last: ts };
+  if (opts.seen !== false) {
+    const s = p.seen[e.channel];
+    p.seen[e.channel] = s ? { first: Math.min(s.first, ts), last: Math.max(s.last, ts) } : { first: ts, last: ts };
+  }
 
   const traitSets = e.type === 'identify' || e.type === 'alias' ? [e.traits, obj(e.context.traits)] : [obj(e.context.traits)];
   for (const traits of traitSets) {

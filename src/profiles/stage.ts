@@ -63,8 +63,9 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
       const live = pinned.get(pin);
       const profile = live ? profiles.get(live) : undefined;
       if (!live || !profile) { dropped.push(e.seq); return; }
-      // Omnis's own bookkeeping events ($timer, segment changes) say nothing new about the person.
-      if (e.channel !== 'internal') { applyEvent(profile, e, [], now); dirty.add(live); }
+      // Omnis's own bookkeeping ($timer, segment changes, message statuses) says nothing about
+      // where the person was active; a journey's update step still sets traits.
+      if (e.channel !== 'internal' || e.type === 'identify') { applyEvent(profile, e, [], now, { seen: false }); dirty.add(live); }
       e.profileId = live;
       kept.push(e);
       return;

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { forEachStore, startTestOmnis, type TestOmnis } from '../../testing/index.ts';
 import { buildServer } from '../index.ts';
-import { analyticsRoutes } from './analytics.ts';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Credit = { channel: string; offline: boolean; conversions: number; value: number; removalEffect?: number; spend?: number; roas?: number | null; costPerConversion?: number | null };
@@ -62,7 +61,7 @@ forEachStore('analytics API', kind => {
 
   before(async () => {
     t = await startTestOmnis(kind);
-    app = await buildServer(t.omnis, { plugins: [analyticsRoutes] });
+    app = await buildServer(t.omnis);
     const r = await t.track('/v1/batch', { batch: STORY });
     assert.deepEqual(r.json, { accepted: STORY.length, rejected: [] });
     await t.omnis.idle();
