@@ -128,3 +128,33 @@ forEachStore('scenario 1: the mattress retailer, from abandoned cart to referral
     assert.equal(rendered[0].rendered.subject, 'Maya, your Queen mattress is waiting');
   });
 });
+
+forEachStore('scenario 1: attribution of the showroom order across its touchpoints', kind => {
+  let t: TestOmnis;
+  let start: number;
+  before(async () => {
+    t = await startTestOmnis(kind);
+    start = t.clock.now();
+    const brand = await setUpBrand(t);
+    await play(t, brand.keys, story(), start, 15 * DAY);
+  });
+  after(async () => { await t.close(); });
+
+  test('every model credits the online touches and the showroom; the offline share is visible', async () => {
+    const r = await t.admin('POST', '/api/v1/attribution', {
+      models: ['first', 'last', 'linear', 'position', 'markov'], lookback: '30d',
+      from: new Date(start - DAY).toISOString(), to: new Date(start + 15 * DAY).toISOString(),
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.equal(r.json.totals.conversions, 1);
+    assert.equal(r.json.totals.value, 1699);
+    const byModel = Object.fromEntries(r.json.models.map((m: { model: string; channels: { channel: string; conversions: number; offline: boolean }[] }) => [m.model, m.channels]));
+    const credit = (model: string, channel: string) => byModel[model].find((c: { channel: string }) => c.channel === channel)?.conversions ?? 0;
+    assert.equal(credit('first', 'paid_search'), 1, 'the Google ad that brought the first visit');
+    assert.equal(credit('last', 'store'), 1, 'the showroom visit where the order was placed');
+    const linear = byModel.linear as { channel: string; conversions: number; offline: boolean }[];
+    assert.ok(linear.length >= 4, JSON.stringify(linear));
+    assert.ok(Math.abs(linear.reduce((a, c) => a + c.conversions, 0) - 1) < 1e-9);
+    assert.ok(linear.some(c => c.offline && c.conversions > 0), 'the showroom is credited as offline');
+  });
+});

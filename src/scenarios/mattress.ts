@@ -18,7 +18,7 @@ export const CUSTOMER_ADDRESS = { line1: '135 Plymouth St', city: 'Brooklyn', st
 
 export type Source = 'web' | 'marketplace' | 'facebook' | 'email' | 'messenger' | 'pos';
 
-export async function setUpBrand(t: TestOmnis, journeys: string[] = ['cart-journey.json', 'post-purchase-journey.json']) {
+export async function setUpBrand(t: TestOmnis, journeys: (string | Record<string, unknown>)[] = ['cart-journey.json', 'post-purchase-journey.json']) {
   for (const ch of ['email', 'sms', 'messenger', 'direct_mail', 'push']) await t.omnis.messaging.channels.put('default', ch, { provider: 'capture', settings: {} });
   for (const tpl of example('templates.json')) {
     const r = await t.admin('POST', '/api/v1/templates', tpl);
@@ -28,9 +28,9 @@ export async function setUpBrand(t: TestOmnis, journeys: string[] = ['cart-journ
   for (const file of journeys) {
     const def = typeof file === 'string' && file.endsWith('.json') ? example(file) : file;
     const j = await t.admin('POST', '/api/v1/journeys', def);
-    if (j.status !== 201) throw new Error(`journey ${file}: ${JSON.stringify(j.json)}`);
+    if (j.status !== 201) throw new Error(`journey ${def.name}: ${JSON.stringify(j.json)}`);
     const p = await t.admin('POST', `/api/v1/journeys/${j.json.id}/publish`);
-    if (p.status !== 200) throw new Error(`publish ${file}: ${JSON.stringify(p.json)}`);
+    if (p.status !== 200) throw new Error(`publish ${def.name}: ${JSON.stringify(p.json)}`);
     ids.push(j.json.id);
   }
   const keys = {} as Record<Source, string>;

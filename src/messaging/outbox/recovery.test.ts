@@ -52,7 +52,7 @@ forEachStore('crash recovery', kind => {
     return h;
   }
 
-  test.skip('a provider that dedupes (Lob): resent with the same idempotency key, printed once', async () => {
+  test('a provider that dedupes (Lob): resent with the same idempotency key, printed once', async () => {
     crashed.profiles.set('p1', profile({ direct_mail: granted() }));
     const id = await crashed.enqueue({ idempotencyKey: 'crash-lob', channel: 'direct_mail', templateKey: 'letter' });
     void crashed.messaging.dispatcher.runOnce();
