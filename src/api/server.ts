@@ -13,6 +13,7 @@ import { segmentRoutes } from './routes/segments.ts';
 import { journeyRoutes } from './routes/journeys.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
+import { messagingRoutes } from './routes/messaging.ts';
 
 export interface ServerOptions {
   logger?: boolean;
@@ -45,6 +46,7 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
     await api.register(journeyRoutes, { omnis });
     await api.register(templateRoutes, { omnis });
     await api.register(analyticsRoutes, { omnis });
+    await api.register(async a => messagingRoutes(a, { messaging: omnis.messaging }));
     for (const p of opts.plugins ?? []) await api.register(p, { omnis });
   }, { prefix: '/api/v1' });
 

@@ -60,7 +60,8 @@ export async function createOmnis(opts: OmnisOptions) {
   const journeys = new JourneyService(db, clock, (ws, key, channel) => templates.exists(ws, key, channel));
   const messaging = createMessaging({
     db, clock, fetch: opts.fetch,
-    secretKey: opts.secretKey ?? process.env.OMNIS_SECRET_KEY ?? 'omnis-development-secret-key-change-me',
+    // `omnis serve` always passes one (from OMNIS_SECRET_KEY or the data folder); the fallback serves tests and tools.
+    secretKey: opts.secretKey ?? process.env.OMNIS_SECRET_KEY ?? 'omnis-test-secret-key',
     loadTemplate: (ws, key, channel, locale) => templates.load(ws, key, channel, locale),
     loadProfile: (_ws, profileId) => loadMessagingProfile(db, profileId),
     policy: (tx, m, profile, now) => journeys.checkAtSend(tx, m, profile.timezone, now),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createOmnis, DEFAULT_WORKSPACE, type Omnis } from '../app/index.ts';
 import { buildServer } from '../api/index.ts';
@@ -35,6 +36,23 @@ async function ensureStartKeys(omnis: Omnis): Promise<Keys> {
   return { writeKey, adminKey, note: created && !file ? 'these keys are shown once; keep them' : '' };
 }
 
+/**
+ * The key that seals channel secrets: OMNIS_SECRET_KEY, else one generated on first start
+ * and kept (mode 600) in the data folder. Several processes on one Postgres must share
+ * OMNIS_SECRET_KEY.
+ */
+function secretKey(): string {
+  if (process.env.OMNIS_SECRET_KEY) return process.env.OMNIS_SECRET_KEY;
+  const dir = resolve(dataDir());
+  const file = join(dir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dir, { recursive: true });
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, key, { mode: 0o600 });
+  if (usingPostgres()) process.stderr.write(`omnis: OMNIS_SECRET_KEY is not set; generated one in ${file}. Set OMNIS_SECRET_KEY so every process shares it.\n`);
+  return key;
+}
+
 export function serveCommand(program: Command) {
   program.command('serve')
     .description('run Omnis: tracking API, management API and the pipeline in one process')
@@ -46,7 +64,7 @@ export function serveCommand(program: Command) {
       if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, got ${o.port ?? process.env.PORT}`);
       let db;
       try { db = await openConfiguredStore(); } catch (e) { fail(e instanceof OmnisError ? e.message : `cannot open storage: ${(e as Error).message}`); }
-      const omnis = await createOmnis({ db, rateLimit: process.env.OMNIS_RATE_LIMIT ? Number(process.env.OMNIS_RATE_LIMIT) : undefined });
+      const omnis = await createOmnis({ db, secretKey: secretKey(), rateLimit: process.env.OMNIS_RATE_LIMIT ? Number(process.env.OMNIS_RATE_LIMIT) : undefined });
       await omnis.start();
       const keys = await ensureStartKeys(omnis);
       const app = await buildServer(omnis, { logger: process.env.OMNIS_LOG === '1' });

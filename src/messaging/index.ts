@@ -2,3 +2,4 @@ export * from './providers/index.ts';
 export * from './templates/index.ts';
 export * from './outbox/index.ts';
 export * from './channels/index.ts';
+export { captureProvider, listCaptured, CAPTURE_CHANNELS, type CapturedMessage, type CapturedQuery } from './providers/capture.ts';

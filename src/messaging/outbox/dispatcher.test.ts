@@ -7,7 +7,7 @@ forEachStore('dispatcher with the capture provider', kind => {
   let h: Harness;
   before(async () => {
     h = await openHarness(kind);
-    for (const channel of ['email', 'sms', 'push', 'direct_mail', 'in_app']) await h.messaging.channels.put(WS, channel, { provider: 'capture' });
+    for (const channel of ['email', 'sms', 'push', 'direct_mail', 'in_app', 'webhook']) await h.messaging.channels.put(WS, channel, { provider: 'capture' });
   });
   after(async () => { await h.close(); });
   beforeEach(() => { h.emitted.length = 0; h.policyCalls.length = 0; });
@@ -139,6 +139,32 @@ forEachStore('dispatcher with the capture provider', kind => {
     assert.equal(byId.get(ids[2])?.content.body, 'New arrivals');
   });
 
+  test('a journey webhook step renders the request it carries in its context (no stored template)', async () => {
+    h.profiles.set('pw', profile({}));
+    const id = await h.enqueue({
+      idempotencyKey: 'wh', profileId: 'pw', channel: 'webhook', templateKey: 'webhook:notify', purpose: 'transactional',
+      context: { webhook: { url: 'https://crm.example/hooks/{{ journey.id }}', method: 'POST', headers: { authorization: 'Bearer t' }, body: { email: '{{ profile.traits.email }}' } }, journey: { id: 'j7' } },
+    });
+    await h.messaging.dispatcher.runOnce();
+    assert.equal((await h.message(id)).status, 'sent');
+    const c = (await h.messaging.listCaptured(WS, { channel: 'webhook' }))[0];
+    assert.deepEqual(c.content, { url: 'https://crm.example/hooks/j7', body: '{"email":"ada@example.com"}', headers: { authorization: 'Bearer t' } });
+  });
+
+  test('an internal error before the provider call puts the message back after the base backoff, no attempt spent', async () => {
+    const broken = { ...profile({ email: granted() }) };
+    Object.defineProperty(broken, 'consent', { get() { throw new Error('profile store hiccup'); } });
+    h.profiles.set('pboom', broken);
+    const id = await h.enqueue({ idempotencyKey: 'boom', profileId: 'pboom' });
+    const errors = h.errors.length;
+    await h.messaging.dispatcher.runOnce();
+    const m = await h.message(id);
+    assert.deepEqual([m.status, m.attempts, m.nextAttemptAt - h.clock.now()], ['queued', 0, 30_000]);
+    assert.match(m.reason ?? '', /internal error: profile store hiccup/);
+    assert.equal(h.errors.length, errors + 1, 'reported to onError');
+    await h.messaging.cancel(h.db, { workspaceId: WS, profileId: 'pboom' }, 'test over');
+  });
+
   test('start() drains in the background and stop() ends it', async () => {
     h.profiles.set('bg', profile({ email: granted() }));
     await h.messaging.start();
@@ -146,6 +172,6 @@ forEachStore('dispatcher with the capture provider', kind => {
     for (let i = 0; i < 200 && (await h.message(id)).status !== 'sent'; i++) await new Promise(r => setTimeout(r, 5));
     assert.equal((await h.message(id)).status, 'sent');
     await h.messaging.dispatcher.stop();
-    assert.equal(h.errors.length, 0, String(h.errors[0]));
+    assert.equal(h.errors.length, 1, 'only the deliberate error of the test before');
   });
 });

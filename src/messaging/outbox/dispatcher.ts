@@ -16,7 +16,7 @@ import type { Clock, JsonObject } from '../../shared/index.ts';
 import type { ChannelService } from '../channels/index.ts';
 import { changeStatus, iso, toMessage } from './rows.ts';
 import { emitFeedback, type Emit } from './events.ts';
-import { DEFAULT_RETRY, type RetryOptions, type TokenBucket } from './pacing.ts';
+import { DEFAULT_RETRY, type RetryOptions } from './pacing.ts';
 import { AfterSendError, processMessage, type Policy, type SendContext } from './send.ts';
 import type { LoadProfile, LoadTemplate, OutboxMessage } from './types.ts';
 
@@ -66,7 +66,7 @@ export class Dispatcher {
       policy: deps.policy ?? sendAlways,
       retry: { ...DEFAULT_RETRY, ...deps.retry },
       random: deps.random ?? Math.random,
-      buckets: new Map<string, TokenBucket>(),
+      buckets: new Map(),
       changed: (m, extra) => this.changed(m, extra),
     };
   }
@@ -75,6 +75,7 @@ export class Dispatcher {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.poked = false;
     try {
       await this.recover({ all: this.deps.db.kind === 'pglite' });
     } catch (err) { this.onError(err); }
@@ -157,8 +158,10 @@ export class Dispatcher {
       this.onError(err);
       // Past the provider call the outcome is unknown: crash recovery decides, by provider.
       if (err instanceof AfterSendError) return;
+      // Before any provider call (a profile or template lookup failed): no attempt was spent,
+      // so it goes back to the queue after the base backoff rather than spinning.
       const now = this.deps.clock.now();
-      const retry = { status: 'queued' as const, reason: `retrying after an internal error: ${(err as Error)?.message ?? String(err)}`, from: ['sending' as const], set: { next_attempt_at: iso(now + this.pollMs) } };
+      const retry = { status: 'queued' as const, reason: `retrying after an internal error: ${(err as Error)?.message ?? String(err)}`, from: ['sending' as const], set: { next_attempt_at: iso(now + this.ctx.retry.baseMs) } };
       await changeStatus(this.deps.db, m.id, retry, now).catch(e => this.onError(e));
     }
   }
@@ -173,9 +176,11 @@ export class Dispatcher {
       try {
         claimed = await this.runOnce();
       } catch (err) { this.onError(err); }
-      if (!this.running) break;
-      if (claimed >= this.batchSize || this.poked) { this.poked = false; continue; }
+      if (claimed >= this.batchSize) continue;
       const next = await this.nextDueAt().catch(() => null);
+      // Checked after the last await: a stop() or poke() that came meanwhile found no sleeper to wake.
+      if (!this.running) break;
+      if (this.poked) { this.poked = false; continue; }
       const wake = Math.min(next ?? Infinity, this.deps.clock.now() + this.pollMs);
       this.sleeper = new AbortController();
       await this.deps.clock.sleepUntil(wake, this.sleeper.signal);

@@ -47,7 +47,8 @@ export class TokenBucket {
   /** Takes a token, or returns when the next one will be there. */
   take(now: number): { ok: true } | { ok: false; at: number } {
     this.refill(now);
-    if (this.tokens >= 1) { this.tokens -= 1; return { ok: true }; }
-    return { ok: false, at: now + Math.ceil(((1 - this.tokens) / this.rate) * 1000) };
+    // Epsilons keep float dust from refusing a token that is due, or adding a millisecond.
+    if (this.tokens >= 1 - 1e-9) { this.tokens = Math.max(0, this.tokens - 1); return { ok: true }; }
+    return { ok: false, at: now + Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000 - 1e-6)) };
   }
 }

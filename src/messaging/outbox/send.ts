@@ -7,7 +7,7 @@
 import type { Db, Tx } from '../../store/index.ts';
 import { OmnisError, type Clock, type JsonObject } from '../../shared/index.ts';
 import { ProviderError, type MessageContent, type Provider, type Recipient } from '../providers/index.ts';
-import { renderTemplate, type TemplateContext } from '../templates/index.ts';
+import { renderTemplate, type Template, type TemplateContext } from '../templates/index.ts';
 import type { ChannelService } from '../channels/index.ts';
 import { changeStatus, iso } from './rows.ts';
 import { consentProblem, reach } from './recipient.ts';
@@ -25,7 +25,7 @@ export interface SendContext {
   policy: Policy;
   retry: RetryOptions;
   random: () => number;
-  buckets: Map<string, TokenBucket>;
+  buckets: Map<string, { revision: string; bucket: TokenBucket }>;
   /** Called with every message that reached a new status, after its write committed. */
   changed(m: OutboxMessage, extra?: JsonObject): Promise<void>;
 }
@@ -60,10 +60,11 @@ export async function processMessage(ctx: SendContext, m: OutboxMessage): Promis
   if (!to.ok) return move('suppressed', to.reason);
 
   if (resolved.rateLimit) {
-    const key = `${m.workspaceId}\u0000${m.channel}\u0000${resolved.revision}`;
-    let bucket = ctx.buckets.get(key);
-    if (!bucket) ctx.buckets.set(key, bucket = new TokenBucket(resolved.rateLimit, now));
-    const token = bucket.take(now);
+    // One bucket per channel, replaced when its configuration (and so perhaps its rate) changes.
+    const key = `${m.workspaceId}\u0000${m.channel}`;
+    let entry = ctx.buckets.get(key);
+    if (entry?.revision !== resolved.revision) ctx.buckets.set(key, entry = { revision: resolved.revision, bucket: new TokenBucket(resolved.rateLimit, now) });
+    const token = entry.bucket.take(now);
     // Back in the queue without spending an attempt: the provider was never called.
     if (!token.ok) return move('queued', 'rate limited', { next_attempt_at: iso(token.at) });
   }
@@ -107,12 +108,14 @@ async function decide(ctx: SendContext, tx: Tx, m: OutboxMessage, profile: Messa
 }
 
 async function render(ctx: SendContext, m: OutboxMessage, profile: MessagingProfile): Promise<MessageContent> {
-  const template = await ctx.loadTemplate(m.workspaceId, m.templateKey, m.channel, profile.locale);
-  if (!template) throw new OmnisError('invalid', `no template "${m.templateKey}" for channel ${m.channel}`);
   const part = (k: string) => {
     const v = m.context[k];
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   };
+  const stored = await ctx.loadTemplate(m.workspaceId, m.templateKey, m.channel, profile.locale);
+  const inline = !stored && m.channel === 'webhook' ? part('webhook') : null;
+  const template = stored ?? (inline && inlineWebhook(m, inline));
+  if (!template) throw new OmnisError('invalid', `no template "${m.templateKey}" for channel ${m.channel}`);
   const context: TemplateContext = {
     profile: { id: m.profileId, traits: profile.traits, computed: profile.computed },
     event: part('event'),
@@ -120,7 +123,23 @@ async function render(ctx: SendContext, m: OutboxMessage, profile: MessagingProf
     offer: part('offer'),
     message: { ...part('message'), id: m.id, channel: m.channel, template: m.templateKey },
   };
-  return renderTemplate(template, context);
+  const content = await renderTemplate(template, context);
+  const headers = inline?.headers;
+  if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
+    content.headers = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  }
+  return content;
+}
+
+/**
+ * A journey's webhook step carries its request in the message context (`webhook: {url,
+ * headers, body}`) rather than in a stored template; url and body are still Liquid over the
+ * same context. The webhook provider always POSTs, so a `method` there is not honoured.
+ */
+function inlineWebhook(m: OutboxMessage, w: Record<string, unknown>): Template | null {
+  if (typeof w.url !== 'string' && w.body === undefined) return null;
+  const body = w.body === undefined || w.body === null ? undefined : typeof w.body === 'string' ? w.body : JSON.stringify(w.body);
+  return { key: m.templateKey, channel: 'webhook', ...(typeof w.url === 'string' ? { url: w.url } : {}), ...(body !== undefined ? { body } : {}) };
 }
 
 async function sendAndRecord(ctx: SendContext, provider: Provider, m: OutboxMessage, to: Recipient, content: MessageContent) {
