@@ -26,6 +26,12 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // Actions like POST /journeys/{id}/publish carry no body, yet clients still send a JSON
+  // content type; an empty body is no body. Anything else goes through Fastify's own parser
+  // (which refuses __proto__ and constructor.prototype keys).
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, body as string, done)));
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
 
   await app.register(swagger, {

@@ -34,24 +34,25 @@ export class JourneyService {
     const row = await this.row(workspaceId, id);
     if (row.status === 'archived') throw conflict('an archived journey cannot be published', 'status');
     const segs = new Set((await this.db.query<{ id: string }>('select id from segments where workspace_id = $1', [workspaceId])).map(r => r.id));
-    const templates = new Map<string, boolean>();
-    for (const [, s] of Object.entries(row.draft.steps)) {
+    // A template that does not exist yet does not block publishing (it may be written next);
+    // the answer warns, and a send that finds no template is recorded as failed with that reason.
+    const warnings: { field: string; message: string }[] = [];
+    for (const [stepId, s] of Object.entries(row.draft.steps)) {
       if (s.type !== 'send') continue;
-      const keys = typeof s.template === 'string' ? [[s.channel, s.template]] : Object.entries(s.template);
-      for (const [ch, key] of keys) {
-        for (const c of Array.isArray(ch) ? ch : [ch]) templates.set(`${key}\u0000${c}`, await this.templateExists(workspaceId, String(key), String(c)));
+      const channels = Array.isArray(s.channel) ? s.channel : [s.channel];
+      for (const c of channels) {
+        if (c === 'best') continue;
+        const key = typeof s.template === 'string' ? s.template : s.template[c];
+        if (key && !(await this.templateExists(workspaceId, key, c))) warnings.push({ field: `steps.${stepId}.template`, message: `template "${key}" does not exist for channel "${c}"` });
       }
     }
-    const def = validateForPublish(row.draft, {
-      templateExists: (key, channel) => templates.get(`${key}\u0000${channel}`) ?? true,
-      segmentExists: sid => segs.has(sid),
-    });
+    const def = validateForPublish(row.draft, { templateExists: () => true, segmentExists: sid => segs.has(sid) });
     const now = new Date(this.clock.now()).toISOString();
     await this.db.transaction(async tx => {
       const [{ v }] = await tx.query<{ v: number }>('update journeys set version = version + 1, status = $2, updated_at = $3 where id = $1 returning version as v', [id, 'active', now]);
       await tx.query('insert into journey_versions (journey_id, version, definition, published_at) values ($1, $2, $3, $4)', [id, v, JSON.stringify(def), now]);
     });
-    return this.get(workspaceId, id);
+    return { ...(await this.get(workspaceId, id)), warnings };
   }
 
   async setStatus(workspaceId: string, id: string, action: 'pause' | 'resume' | 'archive') {
