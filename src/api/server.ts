@@ -19,6 +19,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** Extra management routes (under /api/v1, admin-authenticated) from later modules. */
   plugins?: ((app: FastifyInstance, opts: { omnis: Omnis }) => Promise<void>)[];
+  /** Serve this messaging module's routes instead of the app's (tests with their own providers). */
+  messaging?: Omnis['messaging'];
 }
 
 export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promise<FastifyInstance> {
@@ -52,7 +54,7 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
     await api.register(journeyRoutes, { omnis });
     await api.register(templateRoutes, { omnis });
     await api.register(analyticsRoutes, { omnis });
-    await api.register(async a => messagingRoutes(a, { messaging: omnis.messaging }));
+    await api.register(async a => messagingRoutes(a, { messaging: opts.messaging ?? omnis.messaging }));
     for (const p of opts.plugins ?? []) await api.register(p, { omnis });
   }, { prefix: '/api/v1' });
 

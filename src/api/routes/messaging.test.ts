@@ -7,7 +7,6 @@ import { createKey } from '../../ingest/index.ts';
 import { VirtualClock } from '../../shared/index.ts';
 import { createMessaging, type Messaging } from '../../messaging/index.ts';
 import { buildServer } from '../server.ts';
-import { messagingRoutes } from './messaging.ts';
 
 const SID = `AC${'a1'.repeat(16)}`;
 const TOKEN = 'route-test-secret-token-31337';
@@ -34,7 +33,7 @@ forEachStore('messaging API', kind => {
       loadProfile: async () => ({ traits: { firstName: 'Ada' }, computed: {}, consent: { email: { status: 'granted', at: 0, source: 'test' } }, channels: { email: { address: 'ada@example.com', reachable: true } }, timezone: null, locale: null }),
       onError: err => { throw err; },
     });
-    app = await buildServer(omnis, { plugins: [async api => messagingRoutes(api, { messaging })] });
+    app = await buildServer(omnis, { messaging });
     adminKey = (await createKey(t.db, { workspaceId: DEFAULT_WORKSPACE, kind: 'admin', name: 'test' })).secret;
   });
   after(async () => { await app.close(); await messaging.stop(); await omnis.stop(); await t.close(); });
