@@ -19,5 +19,5 @@ const filter = process.argv.slice(2);
 let files = [...find('src'), ...find('test')].sort();
 if (filter.length) files = files.filter(f => filter.some(x => f.includes(x)));
 if (!files.length) { console.error('no test files found'); process.exit(1); }
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files], { stdio: 'inherit' });
 process.exit(res.status ?? 1);

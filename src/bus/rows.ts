@@ -39,10 +39,13 @@ export const INSERT_INTERNAL_EVENTS_SQL = `
   on conflict (workspace_id, message_id) do nothing
   returning seq`;
 
-/** Appends hold an advisory lock to commit so that, across processes too, seq order is commit order. */
+/**
+ * Appends hold an advisory lock to commit so that, across processes too, seq order is commit
+ * order. The lock is per schema: several installations (or test runs) may share a database.
+ */
 export const APPEND_LOCK = 7_412_001;
 export const INSERT_EVENTS_SQL = `
-  with serialised as materialized (select pg_advisory_xact_lock(${APPEND_LOCK}))
+  with serialised as materialized (select pg_advisory_xact_lock(${APPEND_LOCK}, hashtext(current_schema())))
   insert into events (workspace_id, message_id, type, name, channel, user_id, anonymous_id, ts, received_at, source_id, body)
   select x.w, x.m, x.t, x.n, x.c, x.u, x.a, to_timestamp(x.ts / 1000.0), to_timestamp(x.r / 1000.0), x.s, x.b
     from serialised, jsonb_to_recordset($1::jsonb) as x(w text, m text, t text, n text, c text, u text, a text, ts float8, r float8, s text, b jsonb)

@@ -38,7 +38,7 @@ export async function cancelTimers(q: Queryable, ids: string[]): Promise<void> {
 }
 
 const FIRE_SQL = `
-  with serialised as materialized (select pg_advisory_xact_lock(${APPEND_LOCK})),
+  with serialised as materialized (select pg_advisory_xact_lock(${APPEND_LOCK}, hashtext(current_schema()))),
   due as (
     delete from timers where id in (select id from timers where due_at <= to_timestamp($1 / 1000.0) order by due_at limit $2)
     returning *
@@ -95,6 +95,8 @@ export class TimerLoop {
       try {
         await this.fireDue();
         const [{ next }] = await this.db.query<{ next: Date | null }>('select min(due_at) as next from timers');
+        // A stop() during the awaits above aborted no sleeper; without this check a virtual clock would sleep forever.
+        if (!this.running) break;
         this.abort = new AbortController();
         const now = this.clock.now();
         // Look again at least every second: another process may have added an earlier timer.
