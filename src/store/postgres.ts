@@ -23,9 +23,16 @@ export async function openPostgres(url: string, schema = 'public', poolSize = 8)
     ...q(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      // One connection runs one statement at a time: chain them, so callers may still Promise.all.
+      let chain: Promise<unknown> = Promise.resolve();
+      const serial = ((text: string, params?: unknown[]) => {
+        const run = chain.then(() => client.query(text, params));
+        chain = run.catch(() => {});
+        return run;
+      }) as unknown as pg.Pool['query'];
       try {
         await client.query('begin');
-        const result = await fn(q(client as unknown as { query: pg.Pool['query'] }));
+        const result = await fn(q({ query: serial }));
         await client.query('commit');
         return result;
       } catch (e) {
