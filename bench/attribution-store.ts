@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { migrate, openStore, type Db } from '../src/store/index.ts';
 import { funnelReport, getTaxonomy, pathReport, refreshTouches, storeAttribution, type ModelName } from '../src/analytics/index.ts';
+import { seededRandom } from '../src/analytics/index.ts';
 
 const EVENTS = Number(process.env.BENCH_ATTR_EVENTS ?? 1_000_000);
 const DRIVERS = (process.env.BENCH_ATTR_DRIVERS ?? 'postgres,pglite').split(',');
@@ -114,7 +115,7 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
 }
 
 async function load(db: Db): Promise<{ events: number; profiles: number }> {
-  const random = mulberry32(7);
+  const random = seededRandom(7);
   let batch: Row[] = [];
   let events = 0;
   let profile = 0;
@@ -181,16 +182,6 @@ async function best<T>(run: () => Promise<T>, times = 2): Promise<{ ms: number; 
 const secs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const ratio = (v: number, base: number) => `${(v / base).toFixed(1)}× the baseline`;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await bench(line => console.log(line));

@@ -12,6 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { attribute, type ModelResult, type Path, type Touch } from '../src/analytics/index.ts';
+import { seededRandom } from '../src/analytics/index.ts';
 
 const PATHS = 1_000_000;
 const TARGET_ORDER3_MS = 2000;
@@ -68,7 +69,7 @@ function shares(r: ModelResult): string {
 }
 
 function generate(count: number, seed: number): Path[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   // One shared, frozen Touch per channel: a million paths need arrays, not 4.5M objects.
   const touch: Touch[] = CHANNELS.map(channel => Object.freeze({ channel }));
   const cumulative = REACH.map((_, i) => REACH.slice(0, i + 1).reduce((a, b) => a + b, 0));
@@ -103,16 +104,6 @@ function generate(count: number, seed: number): Path[] {
   return paths;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await bench(line => console.log(line));

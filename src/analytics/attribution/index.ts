@@ -15,3 +15,4 @@ export {
   MODEL_NAMES, type AttributionOptions, type ChannelCredit, type ModelName, type ModelResult, type Path,
   type PositionWeights, type ShapleyMethod, type Touch,
 } from './types.ts';
+export { seededRandom } from './rng.ts';
