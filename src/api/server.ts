@@ -14,6 +14,9 @@ import { journeyRoutes } from './routes/journeys.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { messagingRoutes } from './routes/messaging.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { preferenceAdminRoutes, preferenceRoutes } from './routes/preferences.ts';
+import { audienceRoutes, inappRoutes } from './routes/inapp.ts';
 
 export interface ServerOptions {
   logger?: boolean;
@@ -46,6 +49,9 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
 
   await app.register(ingestRoutes, { omnis });
   await app.register(healthRoutes, { omnis });
+  await app.register(webhookRoutes, { feedback: omnis.delivery.feedback });
+  await app.register(preferenceRoutes, { preferences: omnis.delivery.preferences });
+  await app.register(inappRoutes, { inapp: omnis.delivery.inapp, authenticate: (auth, body) => omnis.ingest.authenticate(auth, body) });
   await app.register(async api => {
     api.addHook('onRequest', adminAuth(omnis.keys));
     await api.register(profileRoutes, { omnis });
@@ -55,6 +61,8 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
     await api.register(templateRoutes, { omnis });
     await api.register(analyticsRoutes, { omnis });
     await api.register(async a => messagingRoutes(a, { messaging: opts.messaging ?? omnis.messaging }));
+    await api.register(audienceRoutes, { audiences: omnis.delivery.audiences });
+    await api.register(preferenceAdminRoutes, { preferences: omnis.delivery.preferences });
     for (const p of opts.plugins ?? []) await api.register(p, { omnis });
   }, { prefix: '/api/v1' });
 

@@ -7,7 +7,7 @@ import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspa
 import { buildPipeline } from './pipeline.ts';
 import { SegmentService } from '../segments/index.ts';
 import { JourneyService } from '../journeys/index.ts';
-import { createMessaging, TemplateStore, type MessagingProfile } from '../messaging/index.ts';
+import { createDelivery, createMessaging, DEFAULT_PUBLIC_URL, TemplateStore, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
 import type { Identity, JsonObject, Profile } from '../shared/index.ts';
 
 export interface OmnisOptions {
@@ -31,6 +31,10 @@ export interface OmnisOptions {
   fetch?: typeof fetch;
   /** Run the outbox dispatcher in this process (default: with the pipeline). */
   dispatcher?: boolean;
+  /** The URL the world reaches this server at, for unsubscribe links and webhook signatures. Default OMNIS_PUBLIC_URL, else http://127.0.0.1:3000. */
+  publicUrl?: string;
+  /** Run the ad-audience sync loop in this process (default: with the dispatcher). Run it in one process only. */
+  audienceSync?: boolean;
 }
 
 /**
@@ -58,10 +62,12 @@ export async function createOmnis(opts: OmnisOptions) {
   const segments = new SegmentService(db, clock, () => processor.pokeJobs());
   const templates = new TemplateStore(db, clock);
   const journeys = new JourneyService(db, clock, (ws, key, channel) => templates.exists(ws, key, channel));
+  // `omnis serve` always passes one (from OMNIS_SECRET_KEY or the data folder); the fallback serves tests and tools.
+  const secretKey = opts.secretKey ?? process.env.OMNIS_SECRET_KEY ?? 'omnis-test-secret-key';
+  const publicUrl = opts.publicUrl ?? process.env.OMNIS_PUBLIC_URL ?? DEFAULT_PUBLIC_URL;
   const messaging = createMessaging({
-    db, clock, fetch: opts.fetch,
-    // `omnis serve` always passes one (from OMNIS_SECRET_KEY or the data folder); the fallback serves tests and tools.
-    secretKey: opts.secretKey ?? process.env.OMNIS_SECRET_KEY ?? 'omnis-test-secret-key',
+    db, clock, fetch: opts.fetch, secretKey,
+    headersFor: m => unsubscribeHeaders(publicUrl, secretKey, m),
     loadTemplate: (ws, key, channel, locale) => templates.load(ws, key, channel, locale),
     loadProfile: (_ws, profileId) => loadMessagingProfile(db, profileId),
     policy: (tx, m, profile, now) => journeys.checkAtSend(tx, m, profile.timezone, now),
@@ -70,12 +76,15 @@ export async function createOmnis(opts: OmnisOptions) {
     onError: e => onError(e),
   });
   const runDispatcher = opts.dispatcher ?? worker;
+  const delivery = createDelivery({ db, clock, secretKey, messaging, publicUrl, append: (ws, events) => log.append(ws, events), onError: e => onError(e) });
+  const runAudienceSync = opts.audienceSync ?? runDispatcher;
 
   return {
-    db, clock, settings, keys, log, processor, ingest, segments, templates, journeys, messaging,
+    db, clock, settings, keys, log, processor, ingest, segments, templates, journeys, messaging, delivery,
     async start() {
       if (worker) await processor.start();
       if (runDispatcher) await messaging.start();
+      if (runAudienceSync) delivery.start();
     },
     /** Waits until every accepted event has gone through the pipeline. */
     idle: () => processor.idle(),
@@ -94,6 +103,7 @@ export async function createOmnis(opts: OmnisOptions) {
       return worker ? processor.lag() : backlogAfter(db);
     },
     async stop() {
+      if (runAudienceSync) await delivery.stop();
       if (runDispatcher) await messaging.stop();
       await processor.stop();
     },

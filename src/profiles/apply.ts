@@ -19,6 +19,28 @@ function consentChanges(e: OmnisEvent): { key: string; granted: boolean }[] {
   return out;
 }
 
+/** Twilio errors that say the number will never take SMS: invalid, not mobile, unknown handset, landline. */
+const SMS_PERMANENT = new Set(['21211', '21614', '30005', '30006']);
+
+/**
+ * Delivery feedback (messaging/feedback): a hard bounce or a spam complaint makes the email
+ * address unreachable, a permanent carrier error the phone, until a different address arrives.
+ * Only the address the message went to (`properties.recipient`, when the provider names it).
+ */
+function markUnreachable(p: Profile, e: OmnisEvent): void {
+  const props = e.properties;
+  const to = typeof props.recipient === 'string' ? props.recipient.trim().toLowerCase() : null;
+  const email = p.channels.email;
+  if (email && (!to || to === email.address) && ((e.event === 'Email Bounced' && props.bounceType === 'hard') || e.event === 'Email Marked as Spam')) {
+    const why = typeof props.reason === 'string' && props.reason ? `: ${props.reason.slice(0, 200)}` : '';
+    p.channels.email = { ...email, reachable: false, reason: e.event === 'Email Marked as Spam' ? 'spam complaint' : `hard bounce${why}` };
+  }
+  const sms = p.channels.sms;
+  if (sms && e.event === 'SMS Failed' && typeof props.errorCode === 'string' && SMS_PERMANENT.has(props.errorCode) && (!to || to === sms.phone)) {
+    p.channels.sms = { ...sms, reachable: false, reason: `carrier error ${props.errorCode}` };
+  }
+}
+
 function validTimezone(tz: unknown): tz is string {
   if (typeof tz !== 'string' || !tz || tz.length > 64) return false;
   try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; }
@@ -66,6 +88,7 @@ export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], 
     const tokens = p.channels.push?.tokens ?? [];
     if (!tokens.includes(token)) p.channels.push = { tokens: [...tokens, token].slice(-10), reachable: true };
   }
+  if (e.type === 'track') markUnreachable(p, e);
 
   for (const c of consentChanges(e)) {
     const cur = p.consent[c.key];

@@ -5,6 +5,10 @@
 import type { Queryable } from '../../store/index.ts';
 import { PROVIDERS, type ProviderFactory } from '../providers/index.ts';
 import { captureProvider } from '../providers/capture.ts';
+import { inappProvider } from '../inapp/provider.ts';
+
+/** Ad providers also serve their platform's own channel, so a workspace can configure both (messaging/audiences/platforms.ts). */
+const EXTRA_CHANNELS: Record<string, readonly string[]> = { 'facebook-audiences': ['ads', 'ads_facebook'], 'google-customer-match': ['ads', 'ads_google'] };
 
 export interface ProviderEntry extends ProviderFactory<never> {
   /** Channels served, when more than `channel` (capture serves them all). */
@@ -38,8 +42,10 @@ export const NO_IDEMPOTENCY: readonly string[] = ['sendgrid', 'twilio', 'fcm', '
 
 /** Every built-in provider by name, capture included (it needs the store). */
 export function defaultRegistry(db: Queryable, noIdempotency: readonly string[] = NO_IDEMPOTENCY): ProviderRegistry {
-  const all: ProviderRegistry = { ...PROVIDERS, capture: captureProvider(db) as unknown as ProviderEntry };
-  return Object.fromEntries(Object.entries(all).map(([name, f]) => [name, { ...f, noIdempotency: f.noIdempotency ?? noIdempotency.includes(name) }]));
+  const all: ProviderRegistry = { ...PROVIDERS, capture: captureProvider(db) as unknown as ProviderEntry, inapp: inappProvider as unknown as ProviderEntry };
+  return Object.fromEntries(Object.entries(all).map(([name, f]) => [name, {
+    ...f, ...(EXTRA_CHANNELS[name] ? { channels: EXTRA_CHANNELS[name] } : {}), noIdempotency: f.noIdempotency ?? noIdempotency.includes(name),
+  }]));
 }
 
 export function channelsOf(f: ProviderEntry): readonly string[] {

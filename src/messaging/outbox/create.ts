@@ -30,6 +30,8 @@ export interface MessagingOptions {
   policy?: Policy;
   /** Where feedback events ("Message Sent"...) go, e.g. the event log as internal events. */
   emit?: Emit;
+  /** Extra headers per message: `m => unsubscribeHeaders(publicUrl, secretKey, m)` adds RFC 8058 one-click unsubscribe to marketing email. */
+  headersFor?: DispatcherDeps['headersFor'];
   /** Default: every built-in provider plus capture. */
   providers?: ProviderRegistry;
   /** Providers whose messages are failed, not resent, after a crash; default NO_IDEMPOTENCY. */
@@ -48,7 +50,7 @@ export function createMessaging(opts: MessagingOptions) {
     providers: opts.providers ?? defaultRegistry(db, opts.noIdempotency),
   });
   const dispatcher = new Dispatcher({
-    db, clock, channels, loadTemplate: opts.loadTemplate, loadProfile: opts.loadProfile, policy: opts.policy, emit: opts.emit,
+    db, clock, channels, loadTemplate: opts.loadTemplate, loadProfile: opts.loadProfile, policy: opts.policy, emit: opts.emit, headersFor: opts.headersFor,
     onError, ...opts.dispatcher,
   });
 

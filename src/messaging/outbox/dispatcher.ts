@@ -30,6 +30,8 @@ export interface DispatcherDeps {
   policy?: Policy;
   /** Feedback events ("Message Sent"...). Default: dropped. */
   emit?: Emit;
+  /** Extra headers per message, e.g. List-Unsubscribe (messaging/preferences unsubscribeHeaders). Default none. */
+  headersFor?: (m: OutboxMessage) => Record<string, string>;
   retry?: Partial<RetryOptions>;
   /** Messages claimed per batch; default 20 (PGlite runs one query at a time: keep batches small). */
   batchSize?: number;
@@ -67,6 +69,7 @@ export class Dispatcher {
       retry: { ...DEFAULT_RETRY, ...deps.retry },
       random: deps.random ?? Math.random,
       buckets: new Map(),
+      headersFor: deps.headersFor,
       changed: (m, extra) => this.changed(m, extra),
     };
   }

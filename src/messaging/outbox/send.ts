@@ -26,6 +26,8 @@ export interface SendContext {
   retry: RetryOptions;
   random: () => number;
   buckets: Map<string, { revision: string; bucket: TokenBucket }>;
+  /** Headers for the rendered content (RFC 8058 List-Unsubscribe on marketing email). */
+  headersFor?: (m: OutboxMessage) => Record<string, string>;
   /** Called with every message that reached a new status, after its write committed. */
   changed(m: OutboxMessage, extra?: JsonObject): Promise<void>;
 }
@@ -124,6 +126,8 @@ async function render(ctx: SendContext, m: OutboxMessage, profile: MessagingProf
     message: { ...part('message'), id: m.id, channel: m.channel, template: m.templateKey },
   };
   const content = await renderTemplate(template, context);
+  const extra = ctx.headersFor?.(m);
+  if (extra && Object.keys(extra).length) content.headers = { ...extra, ...content.headers };
   const headers = inline?.headers;
   if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
     content.headers = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
