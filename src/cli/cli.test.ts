@@ -13,7 +13,7 @@ describe('the omnis command', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('every command has --help', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['import', '--help'], ['keys', '--help'], ['keys', 'create', '--help'], ['migrate', '--help']]) {
+    for (const args of [['--help'], ['serve', '--help'], ['import', '--help'], ['keys', '--help'], ['keys', 'create', '--help'], ['migrate', '--help'], ['simulate', '--help'], ['attribution', '--help']]) {
       const r = await runCli(args, env);
       assert.equal(r.code, 0, args.join(' '));
       assert.match(r.stdout, /Usage: omnis/, args.join(' '));

@@ -4,6 +4,7 @@ import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { importCommand } from './import.ts';
 import { attributionCommand } from './attribution.ts';
+import { simulateCommand } from './simulate.ts';
 
 const program = new Command('omnis')
   .description('Omnis: one profile per customer across every channel')
@@ -14,5 +15,6 @@ importCommand(program);
 keysCommand(program);
 migrateCommand(program);
 attributionCommand(program);
+simulateCommand(program);
 
 await program.parseAsync(process.argv);

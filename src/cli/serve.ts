@@ -7,6 +7,7 @@ import { buildServer } from '../api/index.ts';
 import { createKey, ensureKey, listKeys, hashKey } from '../ingest/index.ts';
 import { OmnisError } from '../shared/index.ts';
 import { openConfiguredStore, dataDir, usingPostgres, fail } from './runtime.ts';
+import { seedDemo, startGentleSimulator } from '../demo/index.ts';
 
 interface Keys { writeKey: string | null; adminKey: string | null; note: string }
 
@@ -58,6 +59,8 @@ export function serveCommand(program: Command) {
     .description('run Omnis: tracking API, management API and the pipeline in one process')
     .option('--port <n>', 'port (default: PORT, else 3000)', v => Number(v))
     .option('--host <host>', 'address to listen on (default: HOST, else 127.0.0.1)')
+    .option('--no-demo', 'start empty: no demo workspace, no simulated customers (OMNIS_DEMO=0 does the same)')
+    .option('--demo-rate <r>', 'events per second of the simulated demo customers (default 2; 0: seed the demo but simulate nobody)', v => Number(v))
     .action(async o => {
       const port = o.port ?? Number(process.env.PORT ?? 3000);
       const host = o.host ?? process.env.HOST ?? '127.0.0.1';
@@ -67,6 +70,8 @@ export function serveCommand(program: Command) {
       const omnis = await createOmnis({ db, secretKey: secretKey(), rateLimit: process.env.OMNIS_RATE_LIMIT ? Number(process.env.OMNIS_RATE_LIMIT) : undefined });
       await omnis.start();
       const keys = await ensureStartKeys(omnis);
+      const demoOn = o.demo && process.env.OMNIS_DEMO !== '0';
+      const demo = demoOn ? await seedDemo(omnis, { keysFile: join(resolve(dataDir()), 'demo-keys.json') }) : null;
       const app = await buildServer(omnis, { logger: process.env.OMNIS_LOG === '1' });
       await app.listen({ port, host });
       const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(app.server.address() as { port: number }).port}`;
@@ -79,11 +84,21 @@ export function serveCommand(program: Command) {
         `  API docs:  ${url}/api/openapi.json`,
       ];
       if (keys.note) out.push(`  (${keys.note})`);
+      const demoStop = new AbortController();
+      const demoRate = o.demoRate ?? 2;
+      const sim = demo && demoRate > 0 ? startGentleSimulator({
+        url, keys: demo.keys, rate: demoRate, signal: demoStop.signal, adminKey: keys.adminKey ?? undefined,
+        backfill: demo.firstRun ? { customers: 300, days: 30 } : undefined,
+        onError: e => process.stderr.write(`demo simulator: ${e instanceof Error ? e.message : String(e)}\n`),
+      }) : null;
+      if (demo) out.push(`  demo:      mattress brand workspace${sim ? `, simulated customers at ${demoRate} events/s${demo.firstRun ? ' after 30 days of history' : ''}` : ''} (omnis serve --no-demo starts empty)`);
       process.stdout.write(out.join('\n') + '\n');
       let stopping = false;
       const stop = async () => {
         if (stopping) return;
         stopping = true;
+        demoStop.abort();
+        await sim?.done;
         await app.close();
         await omnis.stop();
         await db.close();
