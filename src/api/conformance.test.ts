@@ -22,7 +22,7 @@ test('the running server meets the shared API contract', { skip: existsSync(CHEC
     assert.equal(r.status, 0, r.stdout.split('\n').filter(l => l.startsWith('FAIL')).join('\n'));
   } finally {
     s.child.kill('SIGTERM');
-    await new Promise(r => s.child.once('exit', r));
+    await s.exited;
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -58,7 +58,7 @@ async function killAndRecover(env: Record<string, string>) {
   await new Promise(r => setTimeout(r, 1500));
   first.child.kill('SIGKILL');
   await f.stop();
-  await new Promise(r => first.child.once('exit', r));
+  await first.exited;
   const second = await startServerProcess(env);
   try {
     await settle(second);
@@ -72,7 +72,7 @@ async function killAndRecover(env: Record<string, string>) {
     assert.ok(total > 100, `only ${total} events were acknowledged before the kill`);
   } finally {
     second.child.kill('SIGTERM');
-    await new Promise(r => second.child.once('exit', r));
+    await second.exited;
   }
 }
 
@@ -92,7 +92,7 @@ describe('durability: kill -9 loses no acknowledged event', () => {
       await assert.rejects(startServerProcess(env), /another Omnis process \(pid \d+\) is using the data folder/);
     } finally {
       first.child.kill('SIGKILL');
-      await new Promise(r => first.child.once('exit', r));
+      await first.exited;
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -3,18 +3,23 @@ import { fileURLToPath } from 'node:url';
 
 export const OMNIS_BIN = fileURLToPath(new URL('../../bin/omnis.mjs', import.meta.url));
 
-export interface ServerProcess { child: ChildProcess; url: string; output: () => string }
+export interface ServerProcess {
+  child: ChildProcess; url: string; output: () => string;
+  /** Resolves when the process has exited (listened for from the start, so an early exit is not missed). */
+  exited: Promise<void>;
+}
 
 /** Starts `omnis serve --port 0` as a real process and waits for it to print its URL. */
 export function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [OMNIS_BIN, 'serve', '--port', '0', '--no-demo'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  const exited = new Promise<void>(r => child.once('exit', () => r()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); }, timeoutMs);
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /running at (http:\/\/\S+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1], output: () => out }); }
+      if (m) { clearTimeout(timer); resolve({ child, url: m[1], output: () => out, exited }); }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
