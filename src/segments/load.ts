@@ -26,8 +26,9 @@ export async function loadStates(q: Queryable, ids: readonly string[], since: nu
     q.query<{ id: string; traits: JsonObject; channels: Profile['channels']; consent: Profile['consent']; last_location: Profile['lastLocation']; computed: Record<string, unknown> }>(
       'select id, traits, channels, consent, last_location, computed from profiles where id = any($1::text[]) and merged_into is null', [ids]),
     q.query<{ profile_id: string; segment_id: string }>('select profile_id, segment_id from segment_members where profile_id = any($1::text[])', [ids]),
-    names && names.length === 0 ? Promise.resolve([]) : q.query<{ profile_id: string; name: string | null; type: string; channel: string; ts: Date; properties: JsonObject | null; context: JsonObject | null }>(
-      `select pe.profile_id, e.name, e.type, e.channel, pe.ts, e.body->'properties' as properties, e.body->'context' as context
+    names && names.length === 0 ? Promise.resolve([]) : q.query<{ profile_id: string; name: string | null; type: string; channel: string; ts: Date; properties: JsonObject | null }>(
+      // Conditions read events' properties only (location comes from the profile), so context is not loaded.
+      `select pe.profile_id, e.name, e.type, e.channel, pe.ts, e.body->'properties' as properties
          from profile_events pe join events e on e.seq = pe.seq
         where pe.profile_id = any($1::text[])
           and ($2::float8 is null or pe.ts > to_timestamp($2::float8 / 1000.0))
@@ -40,7 +41,7 @@ export async function loadStates(q: Queryable, ids: readonly string[], since: nu
   }
   for (const m of members) out.get(m.profile_id)?.segments.add(m.segment_id);
   for (const e of events) {
-    out.get(e.profile_id)?.events.push({ event: e.name, type: e.type, channel: e.channel, timestamp: ms(e.ts), properties: e.properties ?? {}, context: e.context ?? {} });
+    out.get(e.profile_id)?.events.push({ event: e.name, type: e.type, channel: e.channel, timestamp: ms(e.ts), properties: e.properties ?? {} });
   }
   return out;
 }
