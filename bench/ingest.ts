@@ -57,7 +57,7 @@ async function baseline(db: Db, events: ReturnType<typeof makeEvents>): Promise<
 async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>, report: (l: string) => void) {
   const { db, cleanup } = await open();
   try {
-    const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), batchSize: Number(process.env.BENCH_BATCH ?? 2000) });
+    const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), batchSize: process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined });
     await omnis.start();
     const app = await buildServer(omnis);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -51,11 +51,14 @@ export async function createOmnis(opts: OmnisOptions) {
   const keys = new KeyCache(db, clock);
   const log = new EventLog(db);
   const onError = opts.logError ?? (e => console.error('pipeline:', e));
+  // PGlite runs in this thread: smaller batches keep each stretch it holds the thread short,
+  // so HTTP requests are answered between them.
+  const batchSize = opts.batchSize ?? (db.kind === 'pglite' ? 250 : 2000);
   const threaded = (opts.pipeline ?? (db.connection && clock === systemClock ? 'thread' : 'inline')) === 'thread';
   if (threaded && !db.connection) throw new Error('the threaded pipeline needs a Postgres server');
   const processor = threaded
-    ? new ThreadedProcessor(new URL('./pipeline-worker.mjs', import.meta.url), { ...db.connection, batchSize: opts.batchSize }, onError)
-    : buildPipeline(db, clock, settings, { batchSize: opts.batchSize, onError });
+    ? new ThreadedProcessor(new URL('./pipeline-worker.mjs', import.meta.url), { ...db.connection, batchSize }, onError)
+    : buildPipeline(db, clock, settings, { batchSize, onError });
   const worker = opts.worker ?? true;
   if (worker) log.onAppend(events => processor.enqueue(events));
   const ingest = new IngestService({ log, keys, clock, defaultRateLimit: opts.rateLimit });
