@@ -1,0 +1,194 @@
+/**
+ * Journeys, per storage driver (env BENCH_DRIVERS, default "postgres,pglite"), on the system clock:
+ *
+ * 1. Event → message in the outbox: 50 live journeys (entry event → immediate send → exit);
+ *    trigger events sent over HTTP at BENCH_JRN_RATE events/s (default 1,000, in batches of
+ *    10) for BENCH_JRN_SECONDS (default 10). From each HTTP 200 to its `messages` row being
+ *    visible (polled), and server-side from the event's received_at to the message's created_at.
+ * 2. Runs held per GB: BENCH_RUNS runs (default 20,000) entered through the engine (an event
+ *    each, appended to the log), each waiting on a timer; the growth of journey_runs +
+ *    journey_step_log + timers (pg_total_relation_size) per run.
+ * 3. Timer lateness: BENCH_TIMERS runs (default 100,000) written with SQL, each waiting at a
+ *    `wait 1m` step on its timer, all timers due at one instant. Per timer: due → its `$timer`
+ *    event visible in the log (fired, polled), due → the run's 'left' row (its recorded time,
+ *    and when it became visible, polled); and the total drain time.
+ *
+ * On PGlite (one connection) a reader's query waits for the pipeline's transactions, so polled
+ * times there are when any reader could see the row, not when it was written.
+ *
+ * Run alone: BENCH_TIMERS=10000 BENCH_RUNS=5000 node --import tsx bench/index.ts journeys
+ * (BENCH_PARTS=outbox,runs,timers picks parts)
+ */
+import type { Db } from '../src/store/index.ts';
+import { DEFAULT_WORKSPACE } from '../src/app/index.ts';
+import type { OmnisEvent } from '../src/shared/index.ts';
+import { pct, sendSteady, waitFor, watch, withOmnis, withStore, type Running } from './segments.ts';
+
+const env = (k: string, d: number) => Number(process.env[k] ?? d);
+const RATE = env('BENCH_JRN_RATE', 1000);
+const SECONDS = env('BENCH_JRN_SECONDS', 10);
+const PER_REQUEST = 10;
+const JOURNEYS = 50;
+const USERS = 2000;
+const RUNS = env('BENCH_RUNS', 20_000);
+const TIMERS = env('BENCH_TIMERS', 100_000);
+const DRIVERS = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',') as ('postgres' | 'pglite')[];
+const WS = DEFAULT_WORKSPACE;
+/** Which parts to run: outbox, runs, timers. Default: all. */
+const PARTS = process.env.BENCH_PARTS?.split(',');
+
+const n = (x: number) => Math.round(x).toLocaleString('en');
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const dist = (xs: number[], unit = 'ms') => `p50 ${pct(xs, 50).toFixed(1)} ${unit}, p99 ${pct(xs, 99).toFixed(1)} ${unit}, max ${Math.max(...xs).toFixed(1)} ${unit}`;
+
+const track = (messageId: string, userId: string, name: string, properties: Record<string, string> = {}): OmnisEvent => {
+  const now = Date.now();
+  return { messageId, type: 'track', event: name, userId, anonymousId: null, channel: 'web', timestamp: now, receivedAt: now, sourceId: null, properties, traits: {}, context: {} };
+};
+
+async function appendAll(run: Running, events: OmnisEvent[]) {
+  for (let i = 0; i < events.length; i += 1000) await run.omnis.log.append(WS, events.slice(i, i + 1000));
+  await run.omnis.idle();
+}
+
+async function publish(run: Running, def: Record<string, unknown>): Promise<string> {
+  const j = await run.omnis.journeys.create(WS, def);
+  await run.omnis.journeys.publish(WS, j.id);
+  return j.id;
+}
+
+// ------------------------------------------------------------------ 1. event → outbox latency
+
+async function outboxLatency(db: Db, run: Running, driver: string, say: (s: string) => void) {
+  // Messages really go out (to the capture provider), so the dispatcher and its feedback events run as in production.
+  await run.omnis.messaging.channels.put(WS, 'email', { provider: 'capture' });
+  await run.omnis.templates.create(WS, { key: 'bench', channel: 'email', subject: 'Hello', html: '<p>Hello {{ profile.traits.email }}, {{ event.name }}</p>' });
+  const ids: string[] = [];
+  for (let k = 0; k < JOURNEYS; k++) {
+    ids.push(await publish(run, {
+      name: `Trigger ${k}`, entry: { event: `Trigger ${k}` }, reentry: 'after_exit', start: 'send',
+      steps: { send: { type: 'send', channel: 'email', template: 'bench', purpose: 'transactional', next: 'end' }, end: { type: 'exit' } },
+    }));
+  }
+  // The users' profiles exist beforehand; a first round of triggers warms the JIT and the caches.
+  await appendAll(run, Array.from({ length: USERS }, (_, u) => ({ ...track(`jw-id-${u}`, `ju-${u}`, ''), type: 'identify' as const, event: null, traits: { email: `ju${u}@example.com` } })));
+  const b0 = performance.now();
+  const warm = Array.from({ length: 2000 }, (_, i) => track(`jw-${i}`, `ju-${i % USERS}`, `Trigger ${i % JOURNEYS}`, { k: `jw-${i}` }));
+  for (let i = 0; i < warm.length; i += 1000) await run.omnis.log.append(WS, warm.slice(i, i + 1000));
+  // Not omnis.idle(): the dispatcher's feedback events keep the backlog busy.
+  await waitFor('the warm-up messages', async () => (await db.query<{ c: number }>('select count(*)::int as c from messages'))[0].c >= warm.length, 300_000, 20);
+  const burst = warm.length / ((performance.now() - b0) / 1000);
+
+  const total = RATE * SECONDS;
+  const batches: object[][] = [];
+  for (let i = 0; i < total; i += PER_REQUEST) {
+    batches.push(Array.from({ length: Math.min(PER_REQUEST, total - i) }, (_, j) => {
+      const e = i + j;
+      return { type: 'track', event: `Trigger ${(e * 7) % JOURNEYS}`, userId: `ju-${(e * 13) % USERS}`, messageId: `jl-${e}`, properties: { k: `jl-${e}` } };
+    }));
+  }
+  const [{ mark }] = await db.query<{ mark: number }>('select coalesce(max(id), 0)::float8 as mark from message_status_history');
+  const everyMs = driver === 'pglite' ? 5 : 2;
+  const w = watch(db, `select h.id, m.context #>> '{event,properties,k}' as k from message_status_history h join messages m on m.id = h.message_id
+                        where h.id > $1 and h.status = 'queued' order by h.id`, [], everyMs, mark, k => k?.startsWith('jl-'));
+  let done: number[], accept: number[], failed: string[];
+  const started = Date.now();
+  try {
+    ({ done, accept, failed } = await sendSteady(run.url, run.auth, batches, (1000 * PER_REQUEST) / RATE));
+    const expected = done.reduce((a, d, i) => a + (Number.isNaN(d) ? 0 : batches[i].length), 0);
+    await waitFor('every accepted trigger to reach the outbox', async () => w.seen.size >= expected, 300_000, 50);
+  } finally { await w.stop(); }
+  const elapsed = Date.now() - started;
+  const [{ sent }] = await db.query<{ sent: number }>(`select count(*)::int as sent from messages where sent_at >= to_timestamp($1::float8 / 1000)`, [started]);
+  const polled = [...w.seen].map(([k, at]) => at - done[Math.floor(Number(k.slice(3)) / PER_REQUEST)]).filter(x => !Number.isNaN(x));
+  const server = (await db.query<{ d: number }>(
+    `select extract(epoch from (m.created_at - e.received_at)) * 1000 as d from messages m join events e on e.workspace_id = m.workspace_id and e.message_id = m.context #>> '{event,properties,k}'
+      where m.context #>> '{event,properties,k}' like 'jl-%'`)).map(r => Number(r.d));
+  say(`event → outbox at ${n(RATE)} events/s (batches of ${PER_REQUEST}) for ${SECONDS} s with ${JOURNEYS} live journeys: ${n(polled.length)} messages for ${n(total)} events; HTTP 200 → messages row visible (polled every ${everyMs} ms) ${dist(polled)} (target p99 < 100 ms); server-side received_at → created_at ${dist(server)}; the HTTP requests themselves ${dist(accept)}${failed.length ? `; ${failed.length} requests FAILED (${failed[0]})` : ''}`);
+  say(`  pipeline throughput on a burst of 2,000 triggers (append → every message in the outbox): ${n(burst)} events/s; the dispatcher sent ${n(sent)} messages (capture provider) in those ${secs(elapsed)}: ${n(sent / (elapsed / 1000))} messages/s`);
+  for (const id of ids) await run.omnis.journeys.setStatus(WS, id, 'archive');
+}
+
+// ----------------------------------------------------------------------- 2. runs held per GB
+
+const TABLES = ['journey_runs', 'journey_step_log', 'timers'];
+const sizesEach = async (db: Db) => (await db.query<Record<string, number>>(`select ${TABLES.map(t => `pg_total_relation_size('${t}')::float8 as ${t}`).join(', ')}`))[0];
+
+async function runsPerGb(db: Db, run: Running, _driver: string, say: (s: string) => void) {
+  const id = await publish(run, {
+    name: 'Hold', entry: { event: 'Hold' }, start: 'wait',
+    steps: { wait: { type: 'wait', for: '1d', next: 'send' }, send: { type: 'send', channel: 'email', template: 'hold', next: 'end' }, end: { type: 'exit' } },
+  });
+  const before = await sizesEach(db);
+  const s = performance.now();
+  await appendAll(run, Array.from({ length: RUNS }, (_, i) => track(`hold-${i}`, `hold-${i}`, 'Hold')));
+  const ms = performance.now() - s;
+  const after = await sizesEach(db);
+  const [{ c }] = await db.query<{ c: number }>(`select count(*)::int as c from journey_runs where journey_id = $1 and status = 'active'`, [id]);
+  const per = TABLES.map(t => (after[t] - before[t]) / c);
+  const bytes = per.reduce((a, b) => a + b, 0);
+  say(`runs held: ${n(c)} runs entered through the engine (each waiting on a timer) in ${secs(ms)}; ${n(bytes)} bytes per run (journey_runs ${n(per[0])}, journey_step_log ${n(per[1])}, timers ${n(per[2])}, indexes included) ≈ ${n(2 ** 30 / bytes)} runs per GiB`);
+}
+
+// ------------------------------------------------------------------------ 3. timer lateness
+
+const TIMER_SQL = [
+  `insert into profiles (id, workspace_id, traits, created_at, updated_at)
+   select 'tp' || lpad(i::text, 9, '0'), '${WS}', '{}', to_timestamp($3::float8 / 1000), to_timestamp($3::float8 / 1000) from generate_series($1::bigint, $2::bigint - 1) i`,
+  `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, waiting, holdout, entered_at, revenue)
+   select 'trun_' || i, '${WS}', $4, 1, 'tp' || lpad(i::text, 9, '0'), 'active', 'wait', jsonb_build_object('kind', 'timer', 'timerId', 'j:trun_' || i || ':wait:' || $3::bigint),
+          false, to_timestamp($3::float8 / 1000), 0 from generate_series($1::bigint, $2::bigint - 1) i`,
+  `insert into journey_step_log (journey_id, version, run_id, profile_id, step_id, action, at)
+   select $4, 1, 'trun_' || i, 'tp' || lpad(i::text, 9, '0'), 'wait', 'entered', to_timestamp($3::float8 / 1000) from generate_series($1::bigint, $2::bigint - 1) i`,
+  `insert into timers (id, workspace_id, profile_id, due_at, kind, payload)
+   select 'j:trun_' || i || ':wait:' || $3::bigint, '${WS}', 'tp' || lpad(i::text, 9, '0'), to_timestamp($3::float8 / 1000) + interval '1 day', 'journey',
+          jsonb_build_object('kind', 'journey', 'what', 'wait', 'runId', 'trun_' || i, 'timerId', 'j:trun_' || i || ':wait:' || $3::bigint)
+     from generate_series($1::bigint, $2::bigint - 1) i`,
+];
+
+async function timerLateness(db: Db, run: Running, driver: string, say: (s: string) => void) {
+  const id = await publish(run, {
+    name: 'Timers', entry: { event: 'Timer Bench' }, start: 'wait',
+    steps: { wait: { type: 'wait', for: '1m', next: 'end' }, end: { type: 'exit' } },
+  });
+  const entered = Date.now();
+  const s = performance.now();
+  for (let a = 0; a < TIMERS; a += 10_000) for (const sql of TIMER_SQL) await db.query(sql, [a, Math.min(TIMERS, a + 10_000), entered, id].slice(0, sql.includes('$4') ? 4 : 3));
+  for (const t of ['profiles', 'journey_runs', 'journey_step_log', 'timers']) await db.query(`analyze ${t}`);
+  const createMs = performance.now() - s;
+
+  const lead = 3000 + TIMERS / 20;
+  const due = Date.now() + lead;
+  await db.query(`update timers set due_at = to_timestamp($1::float8 / 1000) where id like 'j:trun_%'`, [due]);
+  const setLate = Date.now() - due;
+  const [{ mark, seq }] = await db.query<{ mark: number; seq: number }>('select (select coalesce(max(id), 0) from journey_step_log)::float8 as mark, (select coalesce(max(seq), 0) from events)::float8 as seq');
+  const everyMs = driver === 'pglite' ? 20 : 10;
+  const w = watch(db, `select id, run_id as k from journey_step_log where id > $1 and action = 'left' and step_id = 'wait' order by id`, [], everyMs, mark, () => true);
+  // Fired timers are appended under the log's append lock, so their seqs become visible in order.
+  const f = watch(db, `select seq as id, message_id as k from events where seq > $1 and name = '$timer' order by seq`, [], everyMs, seq, () => true);
+  let drained = 0;
+  try {
+    await waitFor(`${n(TIMERS)} runs to move on`, async () => w.seen.size >= TIMERS, 3600_000 + lead, 50);
+    drained = Math.max(...w.seen.values());
+  } finally { await w.stop(); await f.stop(); }
+  const visible = [...w.seen.values()].map(t => t - due);
+  const fired = [...f.seen.values()].map(t => t - due);
+  const recorded = (await db.query<{ d: number }>(`select extract(epoch from at - to_timestamp($2::float8 / 1000)) * 1000 as d from journey_step_log where journey_id = $1 and action = 'left' and step_id = 'wait'`, [id, due])).map(r => Number(r.d));
+  const [{ c }] = await db.query<{ c: number }>(`select count(*)::int as c from journey_runs where journey_id = $1 and status = 'completed'`, [id]);
+  say(`timer lateness, ${n(TIMERS)} runs waiting at "wait 1m" (written with SQL in ${secs(createMs)}), every timer due at one instant${setLate > 0 ? ` (the due time was set ${setLate} ms late)` : ''}: ${n(c)} runs completed`);
+  say(`  due → $timer event visible in the log (fired, polled every ${everyMs} ms): ${dist(fired)}`);
+  say(`  due → run moved on, 'left' time recorded: ${dist(recorded)}; visible (polled): ${dist(visible)} (target p99 < 1000 ms)`);
+  say(`  total drain ${secs(drained - due)} after the due time = ${n(TIMERS / ((drained - due) / 1000))} timers/s`);
+}
+
+export default async function bench(report: (line: string) => void) {
+  for (const driver of DRIVERS) {
+    const say = (s: string) => report(`journeys [${driver}] ${s}`);
+    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness })) {
+      if (PARTS && !PARTS.includes(name)) continue;
+      try {
+        await withStore(driver, db => withOmnis(db, run => part(db, run, driver, say)));
+      } catch (e) { say(`FAILED: ${(e as Error).stack ?? e}`); process.exitCode = 1; }
+    }
+  }
+}
