@@ -64,8 +64,14 @@ export class JourneyService {
     await this.db.transaction(async tx => {
       await tx.query('update journeys set status = $2, updated_at = $3 where id = $1', [id, status, new Date(now).toISOString()]);
       if (action === 'archive') {
-        await tx.query(`update journey_runs set status = 'exited', end_reason = 'archived', ended_at = $2, waiting = null where journey_id = $1 and status = 'active'`, [id, new Date(now).toISOString()]);
-        await tx.query(`update messages set status = 'cancelled', reason = 'journey archived', updated_at = $2 where journey_id = $1 and status = 'queued'`, [id, new Date(now).toISOString()]);
+        // Its active runs end as an exit ends them: their ad audiences are left and queued messages cancelled (with their history).
+        const at = new Date(now).toISOString();
+        // Runs first and in the pipeline's order (engine/runs.ts activeRuns), so the two never deadlock.
+        const ended = await tx.query<{ id: string }>(`update journey_runs set status = 'exited', end_reason = 'archived', ended_at = $2, waiting = null
+          where id in (select id from journey_runs where journey_id = $1 and status = 'active' order by entered_at, id for update) and status = 'active' returning id`, [id, at]);
+        await tx.query(`update audience_memberships set removed_at = $2, removed_reason = 'journey archived' where removed_at is null and run_id = any($1::text[])`, [ended.map(r => r.id), at]);
+        await tx.query(`with moved as (update messages set status = 'cancelled', reason = 'journey archived', updated_at = $2 where journey_id = $1 and status = 'queued' returning id)
+          insert into message_status_history (message_id, status, reason, at) select id, 'cancelled', 'journey archived', $2 from moved`, [id, at]);
       }
     });
     return this.get(workspaceId, id);
@@ -112,16 +118,20 @@ export class JourneyService {
   }
 
   /**
-   * The contact policy at send time, for the outbox: the profile's sends of the last 30
-   * days across every journey, and the priority of the journey asking.
+   * The contact policy at send time, for the outbox: the customer's sends of the last 30
+   * days across every journey (on every profile merged into theirs), and the priority of
+   * the journey asking.
    */
   async checkAtSend(tx: Tx, m: { workspaceId: string; profileId: string; channel: string; purpose: 'marketing' | 'transactional'; journeyId: string | null; journeyVersion: number | null }, timezone: string | null, now: number): Promise<PolicyDecision> {
     const policy = await this.policy(tx, m.workspaceId);
     const rows = await tx.query<{ channel: string; at: Date; journey_id: string | null; purpose: 'marketing' | 'transactional'; priority: number | null }>(
       `select m.channel, coalesce(m.sent_at, m.updated_at) as at, m.journey_id, m.purpose, (v.definition->>'priority')::int as priority
          from messages m left join journey_versions v on v.journey_id = m.journey_id and v.version = m.journey_version
-        where m.profile_id = $1 and m.status in ('sent', 'delivered') and coalesce(m.sent_at, m.updated_at) > $2`,
-      [m.profileId, new Date(now - 31 * 86_400_000).toISOString()]);
+        where m.workspace_id = $3 and m.profile_id in (
+                select id from profiles where id = $1 or merged_into = $1
+                union select p.id from profiles x join profiles p on p.id = x.merged_into or p.merged_into = x.merged_into where x.id = $1)
+          and m.status in ('sent', 'delivered') and coalesce(m.sent_at, m.updated_at) > $2`,
+      [m.profileId, new Date(now - 31 * 86_400_000).toISOString(), m.workspaceId]);
     const history: SentMessage[] = rows.map(r => ({ channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: r.priority ?? 0, purpose: r.purpose }));
     const priority = m.journeyId && m.journeyVersion
       ? (await tx.query<{ p: number | null }>(`select (definition->>'priority')::int as p from journey_versions where journey_id = $1 and version = $2`, [m.journeyId, m.journeyVersion]))[0]?.p ?? 0 : 0;

@@ -33,9 +33,12 @@ export async function openPostgres(url: string, schema = 'public', poolSize = 8)
       try {
         await client.query('begin');
         const result = await fn(q({ query: serial }));
+        // A statement the caller did not await still finishes before the commit.
+        await chain;
         await client.query('commit');
         return result;
       } catch (e) {
+        await chain;
         await client.query('rollback').catch(() => {});
         throw e;
       } finally {

@@ -103,13 +103,18 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
         stepId = path.next;
         break;
       }
-      case 'update':
+      case 'update': {
+        // The traits are applied by the profile stage when this identify comes through the
+        // pipeline; the run waits for it, so the steps after see them (a branch on the trait,
+        // a message rendering it). A fresh id per visit: a loop may pass here again.
+        const messageId = `upd:${run.id}:${stepId}:${newId('u')}`;
         await c.emit([{
-          messageId: `upd:${run.id}:${stepId}`, type: 'identify', event: null, userId: null, anonymousId: run.profileId, channel: 'internal',
-          timestamp: c.now, receivedAt: c.now, sourceId: 'internal', properties: {}, traits: step.traits as JsonObject, context: { profileId: run.profileId, journeyId },
+          messageId, type: 'identify', event: null, userId: null, anonymousId: run.profileId, channel: 'internal',
+          timestamp: c.now, receivedAt: c.now, sourceId: 'internal', properties: {}, traits: step.traits as JsonObject, context: { profileId: run.profileId, journeyId, runId: run.id },
         }]);
-        stepId = step.next;
-        break;
+        run.waiting = { kind: 'update', messageId };
+        return saveRun(c.tx, run);
+      }
       case 'webhook':
         await c.outbox.enqueue(c.tx, {
           workspaceId: run.workspaceId, idempotencyKey: `${run.id}:${stepId}:0`, profileId: run.profileId, channel: 'webhook', templateKey: `webhook:${stepId}`,

@@ -14,20 +14,47 @@ const toRun = (r: RunRow): Run => ({
   endedAt: msOrNull(r.ended_at), endReason: r.end_reason, convertedAt: msOrNull(r.converted_at), revenue: Number(r.revenue),
 });
 
+/**
+ * The active runs of these live profiles, including runs that began on a profile since
+ * merged into one of them: those are moved onto the live profile first (see followMerge).
+ * Locked for the pipeline's transaction, as runById's run is: an archive (service.ts)
+ * then waits for the batch moving them, or the batch waits and sees them ended, instead
+ * of the batch writing back a run the archive had ended.
+ */
 export async function activeRuns(q: Queryable, profileIds: readonly string[]): Promise<Run[]> {
   if (!profileIds.length) return [];
-  const rows = await q.query<RunRow>(`select * from journey_runs where profile_id = any($1::text[]) and status = 'active' order by entered_at, id`, [profileIds]);
-  return rows.map(toRun);
+  const rows = await q.query<RunRow & { live: string }>(
+    `select r.*, coalesce((select m.merged_into from profiles m where m.id = r.profile_id), r.profile_id) as live from journey_runs r
+      where r.status = 'active' and r.profile_id = any(array(select unnest($1::text[]) union all select id from profiles where merged_into = any($1::text[])))
+      order by r.entered_at, r.id for update`, [profileIds]);
+  const runs = rows.map(toRun);
+  for (const [i, r] of rows.entries()) await followMerge(q, runs[i], r.live);
+  return runs;
+}
+
+/**
+ * A run belongs to the customer, not to one of the profiles they had before a merge: it
+ * moves to the surviving profile with its open audience memberships and queued messages,
+ * so its goal, exits, branches, channels and cancellations all see the one profile.
+ */
+export async function followMerge(q: Queryable, run: Run, live: string): Promise<void> {
+  if (run.profileId === live) return;
+  await q.query('update journey_runs set profile_id = $2 where id = $1', [run.id, live]);
+  await q.query('update audience_memberships set profile_id = $2 where run_id = $1 and removed_at is null', [run.id, live]);
+  await q.query(`update messages set profile_id = $2 where run_id = $1 and status = 'queued'`, [run.id, live]);
+  run.profileId = live;
 }
 
 export async function runById(q: Queryable, id: string): Promise<Run | null> {
-  const rows = await q.query<RunRow>('select * from journey_runs where id = $1', [id]);
+  const rows = await q.query<RunRow>('select * from journey_runs where id = $1 for update', [id]);
   return rows[0] ? toRun(rows[0]) : null;
 }
 
-/** The profile's latest run of a journey (any version), for re-entry rules. */
+/** The profile's latest run of a journey (any version, profiles merged into it included), for re-entry rules. */
 export async function latestRun(q: Queryable, profileId: string, journeyId: string): Promise<Run | null> {
-  const rows = await q.query<RunRow>('select * from journey_runs where profile_id = $1 and journey_id = $2 order by entered_at desc, id desc limit 1', [profileId, journeyId]);
+  const rows = await q.query<RunRow>(
+    `select * from journey_runs where journey_id = $2 and profile_id = any(array(select $1::text union all select id from profiles where merged_into = $1))
+      order by entered_at desc, id desc limit 1`, [profileId, journeyId]);
   return rows[0] ? toRun(rows[0]) : null;
 }
 

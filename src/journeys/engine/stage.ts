@@ -3,9 +3,9 @@ import type { Clock, StoredEvent } from '../../shared/index.ts';
 import { parseDuration } from '../../shared/index.ts';
 import { TIMER_EVENT, type StageContext } from '../../bus/index.ts';
 import { SEGMENT_ENTERED, type EvalEvent } from '../../segments/index.ts';
-import type { JourneyDefinition } from '../definition/index.ts';
+import type { JourneyDefinition, UpdateStep } from '../definition/index.ts';
 import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
-import { activeRuns, latestRun, runById, saveRun } from './runs.ts';
+import { activeRuns, followMerge, latestRun, runById, saveRun } from './runs.ts';
 import { advance, convert, endRun, exitRun, fallback, newRunId, removeFromAudiences, type StepContext } from './engine.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
 
@@ -21,12 +21,12 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     if (!events.length) return events;
     const live = await deps.catalog.liveJourneys(tx, workspaceId);
     // Any named event may be a goal, an exit or awaited by some run, so named events are candidates;
-    // identify/alias calls never move journeys.
-    const candidates = events.filter(e => e.profileId && e.event !== null);
+    // identify/alias calls never move journeys, except an update step's own, which its run awaits.
+    const candidates = events.filter(e => e.profileId && (e.event !== null || updateOf(e)));
     if (!candidates.length) return events;
     const profileIds = [...new Set(candidates.map(e => e.profileId!))];
     const runs = await activeRuns(tx, profileIds);
-    if (!runs.length && !live.length && !candidates.some(e => e.event === TIMER_EVENT)) return events;
+    if (!runs.length && !live.length && !candidates.some(e => e.event === TIMER_EVENT || updateOf(e))) return events;
     const byProfile = new Map<string, Run[]>();
     for (const r of runs) { let l = byProfile.get(r.profileId); if (!l) byProfile.set(r.profileId, (l = [])); l.push(r); }
 
@@ -36,10 +36,20 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       const ev: EvalEvent = { event: e.event, type: e.type, channel: e.channel, timestamp: e.timestamp, properties: e.properties, context: e.context };
       const c: StepContext = { tx, now, outbox: deps.outbox, emit, trigger: ev };
       const mine = byProfile.get(e.profileId!) ?? [];
+      const updated = updateOf(e);
+      if (updated) {
+        const run = mine.find(r => r.id === updated) ?? await runById(tx, updated);
+        if (run) await followMerge(tx, run, e.profileId!);
+        if (run?.status === 'active' && run.waiting?.kind === 'update' && run.waiting.messageId === e.messageId) {
+          const def = await deps.catalog.version(tx, run.journeyId, run.version);
+          await advance(run, def, (def.steps[run.step!] as UpdateStep).next, { ...c, trigger: null });
+        }
+        continue;
+      }
       if (e.event === TIMER_EVENT) {
         const p = e.properties as unknown as TimerPayload;
         if (p.kind !== JOURNEY_TIMER) continue;
-        await onTimer(tx, p, mine, c, deps.catalog);
+        await onTimer(tx, p, e.profileId!, mine, c, deps.catalog);
         continue;
       }
       for (const run of mine) {
@@ -56,6 +66,11 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     }
     return events;
   };
+}
+
+/** The run whose update step emitted this identify, if it is one. */
+function updateOf(e: StoredEvent): string | null {
+  return e.type === 'identify' && e.sourceId === 'internal' && e.messageId.startsWith('upd:') && typeof e.context.runId === 'string' ? e.context.runId : null;
 }
 
 function entryMatches(j: LiveJourney, e: EvalEvent): boolean {
@@ -106,13 +121,14 @@ async function onEvent(run: Run, def: JourneyDefinition, e: EvalEvent, c: StepCo
   }
 }
 
-async function onTimer(tx: Tx, p: TimerPayload, mine: Run[], c: StepContext, catalog: JourneyCatalog): Promise<void> {
+async function onTimer(tx: Tx, p: TimerPayload, profileId: string, mine: Run[], c: StepContext, catalog: JourneyCatalog): Promise<void> {
   if (p.what === 'audience_expiry') {
     await tx.query(`update audience_memberships set removed_at = to_timestamp($2 / 1000.0), removed_reason = 'expired' where id = $1 and removed_at is null`, [p.membershipId, c.now]);
     return;
   }
   const run = mine.find(r => r.id === p.runId) ?? (p.runId ? await runById(tx, p.runId) : null);
   if (!run || run.status !== 'active') return;
+  await followMerge(tx, run, profileId);
   const def = await catalog.version(tx, run.journeyId, run.version);
   if (p.what === 'goal_window') {
     if (run.holdout) await endRun(run, 'completed', 'goal window ended', c);

@@ -6,7 +6,7 @@ import type { Json, OmnisEvent } from '../../shared/index.ts';
  *   (completed, converted at the goal, exited by an exit event or archive).
  * - waiting: what an active run waits for at its step: a timer (wait), events or their
  *   timeout (wait_event), engagement with a message or the fallback timer (send with
- *   fallback), or only the goal (holdout).
+ *   fallback), only the goal (holdout), or its own trait update to be applied (update).
  */
 export type RunStatus = 'active' | 'completed' | 'converted' | 'exited';
 
@@ -14,7 +14,9 @@ export type Waiting =
   | { kind: 'timer'; timerId: string }
   | { kind: 'events'; timerId: string }
   | { kind: 'engagement'; timerId: string; messageId: string; channels: string[]; index: number }
-  | { kind: 'holdout' };
+  | { kind: 'holdout' }
+  /** An update step's identify (`messageId`) is on its way through the pipeline. */
+  | { kind: 'update'; messageId: string };
 
 export interface Run {
   id: string; workspaceId: string; journeyId: string; version: number; profileId: string;

@@ -1,0 +1,105 @@
+/**
+ * Shared by the journey acceptance tests (steps, lifecycle, policy-engine, crash): a
+ * brand with capture channels and templates, journeys created and published through the
+ * API, and a clock that walks from one due timer or message to the next so every send
+ * happens at the exact instant it was due.
+ */
+import assert from 'node:assert/strict';
+import type { TestOmnis } from '../testing/index.ts';
+import type { VirtualClock } from '../shared/index.ts';
+
+export const MIN = 60_000, H = 60 * MIN, DAY = 24 * H;
+
+export interface Msg {
+  id: string; run_id: string | null; journey_id: string | null; journey_version: number | null; step_id: string | null; channel: string;
+  template_key: string; status: string; reason: string | null; idempotency_key: string; send_at: Date; sent_at: Date | null; purpose: string;
+}
+
+/** Capture on every channel, and one email/sms template per key (email templates show the offer). */
+export async function setUpChannels(t: TestOmnis, emailTemplates: string[], smsTemplates: string[] = []) {
+  for (const ch of ['email', 'sms', 'messenger', 'direct_mail', 'push']) await t.omnis.messaging.channels.put('default', ch, { provider: 'capture', settings: {} });
+  for (const key of emailTemplates) {
+    const r = await t.admin('POST', '/api/v1/templates', { key, channel: 'email', subject: `${key} for {{ profile.traits.firstName | default: "you" }}`, html: '<p>{{ offer.amount | default: 0 }} off</p>' });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+  }
+  for (const key of smsTemplates) {
+    const r = await t.admin('POST', '/api/v1/templates', { key, channel: 'sms', body: `${key}: hello {{ profile.traits.firstName }}` });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+  }
+}
+
+/** POST /journeys then /publish; returns the journey id. */
+export async function publish(t: TestOmnis, def: Record<string, unknown>): Promise<string> {
+  const j = await t.admin('POST', '/api/v1/journeys', def);
+  assert.equal(j.status, 201, JSON.stringify(j.json));
+  const p = await t.admin('POST', `/api/v1/journeys/${j.json.id}/publish`);
+  assert.equal(p.status, 200, JSON.stringify(p.json));
+  return j.json.id;
+}
+
+/** Identify with email (and phone), consent for email and sms, and optionally a time zone. */
+export async function person(t: TestOmnis, userId: string, opts: { timezone?: string; traits?: Record<string, unknown> } = {}) {
+  const r = await t.track('/v1/identify', {
+    userId, traits: { email: `${userId}@example.com`, phone: '+12125550100', firstName: userId, ...opts.traits },
+    context: { consent: { categoryPreferences: { email: true, sms: true } }, ...(opts.timezone ? { timezone: opts.timezone } : {}) },
+  });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+}
+
+export async function track(t: TestOmnis, userId: string, event: string, properties: Record<string, unknown> = {}) {
+  const r = await t.track('/v1/track', { userId, event, properties });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.deepEqual(r.json.rejected ?? [], []);
+}
+
+export async function profileId(t: TestOmnis, userId: string): Promise<string> {
+  const r = await t.admin('GET', `/api/v1/profiles?identifier=user_id:${encodeURIComponent(userId)}`);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return r.json.id;
+}
+
+export async function profile(t: TestOmnis, userId: string) {
+  return (await t.admin('GET', `/api/v1/profiles/${await profileId(t, userId)}`)).json;
+}
+
+export async function messagesOf(t: TestOmnis, userId: string): Promise<Msg[]> {
+  return t.omnis.db.query<Msg>('select * from messages where profile_id = $1 order by created_at, id', [await profileId(t, userId)]);
+}
+
+export async function runsOf(t: TestOmnis, userId: string, journeyId?: string) {
+  return t.omnis.db.query<{ id: string; journey_id: string; version: number; status: string; step: string | null; path: string | null; holdout: boolean; end_reason: string | null; entered_at: Date; ended_at: Date | null; revenue: number }>(
+    'select * from journey_runs where profile_id = $1 and ($2::text is null or journey_id = $2) order by entered_at, id', [await profileId(t, userId), journeyId ?? null]);
+}
+
+export const iso = (d: Date | number | null) => (d === null ? null : new Date(d).toISOString());
+
+/**
+ * Moves the virtual clock to `at`, stopping at every due timer and queued message on the
+ * way and settling there, so each fires at its own instant (as production would).
+ */
+export async function advanceTo(t: TestOmnis, at: number) {
+  const clock = t.clock as VirtualClock;
+  for (let i = 0; i < 10_000; i++) {
+    const [{ next }] = await t.omnis.db.query<{ next: Date | null }>(
+      `select least((select min(due_at) from timers), (select min(next_attempt_at) from messages where status = 'queued')) as next`);
+    if (!next || next.getTime() > at) break;
+    clock.set(Math.max(clock.now(), next.getTime()));
+    await t.omnis.settle();
+  }
+  clock.set(Math.max(clock.now(), at));
+  await t.omnis.settle();
+}
+
+export const advance = (t: TestOmnis, ms: number) => advanceTo(t, t.clock.now() + ms);
+
+/** mulberry32: a small seeded generator for the crash tests' random points. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
