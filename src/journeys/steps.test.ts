@@ -217,7 +217,7 @@ forEachStore('journey steps', kind => {
     assert.deepEqual((await runsOf(t, 'fl')).map(r => [r.status, r.step]), [['active', 'w']]);
   }));
 
-  test('update with a null trait removes it, as the definition promises', { todo: 'profiles/apply.ts stores null instead of deleting the trait' }, () => withOmnis(async t => {
+  test('update with a null trait removes it, as the definition promises', () => withOmnis(async t => {
     await publish(t, { name: 'Forget', entry: { event: 'Forget' }, start: 'u', steps: { u: { type: 'update', traits: { temp: null }, next: 'end' }, end: { type: 'exit' } } });
     await person(t, 'fg', { traits: { temp: 'x' } });
     await track(t, 'fg', 'Forget');

@@ -62,7 +62,9 @@ export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], 
     if (!traits) continue;
     for (const [k, v] of Object.entries(traits)) {
       if ((p.traitTimes[k] ?? -Infinity) > ts) continue;
-      p.traits[k] = v;
+      // A journey's update step removes a trait by setting it to null; from a source, null is a value.
+      if (v === null && e.sourceId === 'internal') delete p.traits[k];
+      else p.traits[k] = v;
       p.traitTimes[k] = ts;
     }
   }
