@@ -5,8 +5,8 @@
  * happens at the exact instant it was due.
  */
 import assert from 'node:assert/strict';
-import type { TestOmnis } from '../testing/index.ts';
-import type { VirtualClock } from '../shared/index.ts';
+import { advanceTo, type TestOmnis } from '../testing/index.ts';
+import { seededRandom } from '../analytics/index.ts';
 
 export const MIN = 60_000, H = 60 * MIN, DAY = 24 * H;
 
@@ -73,33 +73,9 @@ export async function runsOf(t: TestOmnis, userId: string, journeyId?: string) {
 
 export const iso = (d: Date | number | null) => (d === null ? null : new Date(d).toISOString());
 
-/**
- * Moves the virtual clock to `at`, stopping at every due timer and queued message on the
- * way and settling there, so each fires at its own instant (as production would).
- */
-export async function advanceTo(t: TestOmnis, at: number) {
-  const clock = t.clock as VirtualClock;
-  for (let i = 0; i < 10_000; i++) {
-    const [{ next }] = await t.omnis.db.query<{ next: Date | null }>(
-      `select least((select min(due_at) from timers), (select min(next_attempt_at) from messages where status = 'queued')) as next`);
-    if (!next || next.getTime() > at) break;
-    clock.set(Math.max(clock.now(), next.getTime()));
-    await t.omnis.settle();
-  }
-  clock.set(Math.max(clock.now(), at));
-  await t.omnis.settle();
-}
+export { advanceTo };
 
 export const advance = (t: TestOmnis, ms: number) => advanceTo(t, t.clock.now() + ms);
 
-/** mulberry32: a small seeded generator for the crash tests' random points. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator for the crash tests' random points. */
+export const rng = seededRandom;

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { TestOmnis } from '../testing/index.ts';
-import type { VirtualClock } from '../shared/index.ts';
+import { advanceTo, type TestOmnis } from '../testing/index.ts';
 
 /**
  * SCENARIOS.md §1 as data: the example journeys and templates the project ships, and the
@@ -66,25 +65,13 @@ export function story(): Step[] {
 
 /** Plays the story: the clock moves to each event's time, timers and sends due by then fire first. */
 export async function play(t: TestOmnis, keys: Record<Source, string>, steps: Step[], start: number, end: number, onStep?: (s: Step) => Promise<void>) {
-  const clock = t.clock as VirtualClock;
-  const advanceTo = async (at: number) => {
-    for (let i = 0; i < 1000; i++) {
-      const [{ next }] = await t.omnis.db.query<{ next: Date | null }>(
-        `select least((select min(due_at) from timers), (select min(next_attempt_at) from messages where status = 'queued')) as next`);
-      if (!next || next.getTime() > at) break;
-      clock.set(Math.max(clock.now(), next.getTime()));
-      await t.omnis.settle();
-    }
-    clock.set(Math.max(clock.now(), at));
-    await t.omnis.settle();
-  };
   for (const s of steps) {
-    await advanceTo(start + s.at);
+    await advanceTo(t, start + s.at);
     const auth = 'Basic ' + Buffer.from(`${keys[s.source]}:`).toString('base64');
     const r = await t.app.inject({ method: 'POST', url: `/v1/${s.call}`, payload: JSON.stringify({ ...s.body, timestamp: new Date(start + s.at).toISOString() }), headers: { authorization: auth, 'content-type': 'application/json' } });
     if (r.statusCode !== 200 || JSON.parse(r.body).rejected.length) throw new Error(`${s.call} at +${s.at}: ${r.body}`);
     await t.omnis.settle();
     await onStep?.(s);
   }
-  await advanceTo(start + end);
+  await advanceTo(t, start + end);
 }
