@@ -3,3 +3,4 @@ export * from './clock.ts';
 export * from './duration.ts';
 export * from './ids.ts';
 export type * from './types.ts';
+export { WorkLoop, type NextPass } from './work-loop.ts';

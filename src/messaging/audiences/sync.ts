@@ -18,7 +18,7 @@
  * Run the loop in one process: two would both send (harmlessly, but twice).
  */
 import type { Db } from '../../store/index.ts';
-import type { Clock } from '../../shared/index.ts';
+import { WorkLoop, type Clock } from '../../shared/index.ts';
 import type { ChannelService } from '../channels/index.ts';
 import type { AudienceMember } from '../providers/index.ts';
 import { ProviderError } from '../providers/index.ts';
@@ -48,11 +48,7 @@ export interface SyncReport { audiences: number; added: number; removed: number;
 interface Active { t: Target; state: TargetState; backfilledThrough: number }
 
 export class AudienceSync {
-  private running = false;
-  private poked = false;
-  private sleeper: AbortController | null = null;
-  private loopDone: Promise<void> = Promise.resolve();
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly work: WorkLoop<SyncReport>;
   private readonly batchSize: number;
   private readonly intervalMs: number;
   private readonly retry: RetryOptions;
@@ -63,32 +59,33 @@ export class AudienceSync {
     this.intervalMs = deps.intervalMs ?? 60_000;
     this.retry = { ...DEFAULT_RETRY, ...deps.retry };
     this.onError = deps.onError ?? (err => console.error('audience sync:', err));
+    // Every interval, or sooner when a retry falls due, but not more than once a second.
+    this.work = new WorkLoop({
+      clock: deps.clock, pass: () => this.pass(), onError: this.onError,
+      next: async () => {
+        const now = deps.clock.now();
+        const retryAt = await nextRetryAt(deps.db).catch(() => null);
+        return { at: Math.max(now + 1000, Math.min(now + this.intervalMs, retryAt ?? Infinity)) };
+      },
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+    this.work.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.sleeper?.abort();
-    await this.loopDone;
-    await this.serial.catch(() => {});
+    await this.work.stop();
   }
 
   /** Wakes a sleeping loop now. */
   poke(): void {
-    this.poked = true;
-    this.sleeper?.abort();
+    this.work.poke();
   }
 
   /** One pass over every audience with something to send. Passes never overlap. */
   runOnce(): Promise<SyncReport> {
-    const run = this.serial.then(() => this.pass());
-    this.serial = run.catch(() => {});
-    return run;
+    return this.work.runOnce();
   }
 
   /** Resends every open member of an audience (to one platform or all) at the next pass. */
@@ -233,23 +230,6 @@ export class AudienceSync {
     });
     if (!retry) this.onError(new Error(`audience sync: ${audience} to ${state.platform} in ${workspaceId} stopped: ${message}`));
     return retry;
-  }
-
-  private async loop() {
-    while (this.running) {
-      try { await this.runOnce(); } catch (err) { this.onError(err); }
-      if (!this.running) break;
-      if (this.poked) { this.poked = false; continue; }
-      const now = this.deps.clock.now();
-      const retryAt = await nextRetryAt(this.deps.db).catch(() => null);
-      const wake = Math.max(now + 1000, Math.min(now + this.intervalMs, retryAt ?? Infinity));
-      // Checked after the last await: a stop() or poke() meanwhile found no sleeper to wake.
-      if (!this.running) break;
-      if (this.poked) { this.poked = false; continue; }
-      this.sleeper = new AbortController();
-      await this.deps.clock.sleepUntil(wake, this.sleeper.signal);
-      this.sleeper = null;
-    }
   }
 }
 

@@ -12,7 +12,7 @@
  *   (channels/registry.ts NO_IDEMPOTENCY explains which and why): never a silent double send.
  */
 import type { Db } from '../../store/index.ts';
-import type { Clock, JsonObject } from '../../shared/index.ts';
+import { WorkLoop, type Clock, type JsonObject } from '../../shared/index.ts';
 import type { ChannelService } from '../channels/index.ts';
 import { changeStatus, iso, toMessage } from './rows.ts';
 import { emitFeedback, type Emit } from './events.ts';
@@ -47,11 +47,8 @@ export interface DispatcherDeps {
 const sendAlways: Policy = async () => ({ action: 'send' });
 
 export class Dispatcher {
-  private running = false;
-  private poked = false;
-  private loopDone: Promise<void> = Promise.resolve();
-  private sleeper: AbortController | null = null;
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly work: WorkLoop<number>;
+  private starting = false;
   private readonly ctx: SendContext;
   private readonly batchSize: number;
   private readonly pollMs: number;
@@ -63,6 +60,12 @@ export class Dispatcher {
     this.pollMs = deps.pollMs ?? 1000;
     this.leaseMs = deps.leaseMs ?? 300_000;
     this.onError = deps.onError ?? (err => console.error('messaging dispatcher:', err));
+    // A full batch means more may be due: go again; else sleep until the next message is due (polling at most every pollMs).
+    this.work = new WorkLoop({
+      clock: deps.clock, pass: () => this.pass(), onError: this.onError,
+      next: async claimed => (claimed !== undefined && claimed >= this.batchSize ? { again: true }
+        : { at: Math.min((await this.nextDueAt().catch(() => null)) ?? Infinity, deps.clock.now() + this.pollMs) }),
+    });
     this.ctx = {
       db: deps.db, clock: deps.clock, channels: deps.channels, loadTemplate: deps.loadTemplate, loadProfile: deps.loadProfile,
       policy: deps.policy ?? sendAlways,
@@ -76,33 +79,27 @@ export class Dispatcher {
 
   /** Recovers what a crash left in `sending`, then keeps draining until stop(). */
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.poked = false;
+    if (this.starting || this.work.isRunning) return;
+    this.starting = true;
     try {
       await this.recover({ all: this.deps.db.kind === 'pglite' });
     } catch (err) { this.onError(err); }
-    this.loopDone = this.loop();
+    this.starting = false;
+    this.work.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.sleeper?.abort();
-    await this.loopDone;
-    await this.serial.catch(() => {});
+    await this.work.stop();
   }
 
   /** Wakes a sleeping loop now (after an enqueue, say). */
   poke(): void {
-    this.poked = true;
-    this.sleeper?.abort();
+    this.work.poke();
   }
 
   /** One pass: recover expired claims, claim one batch, process it. Returns the messages claimed. */
   runOnce(): Promise<number> {
-    const run = this.serial.then(() => this.pass());
-    this.serial = run.catch(() => {});
-    return run;
+    return this.work.runOnce();
   }
 
   /** When the next queued message is due, or null when none is queued. */
@@ -171,23 +168,5 @@ export class Dispatcher {
 
   private changed(m: OutboxMessage, extra?: JsonObject) {
     return emitFeedback(this.deps.emit, m, this.deps.clock.now(), this.onError, extra);
-  }
-
-  private async loop() {
-    while (this.running) {
-      let claimed = 0;
-      try {
-        claimed = await this.runOnce();
-      } catch (err) { this.onError(err); }
-      if (claimed >= this.batchSize) continue;
-      const next = await this.nextDueAt().catch(() => null);
-      // Checked after the last await: a stop() or poke() that came meanwhile found no sleeper to wake.
-      if (!this.running) break;
-      if (this.poked) { this.poked = false; continue; }
-      const wake = Math.min(next ?? Infinity, this.deps.clock.now() + this.pollMs);
-      this.sleeper = new AbortController();
-      await this.deps.clock.sleepUntil(wake, this.sleeper.signal);
-      this.sleeper = null;
-    }
   }
 }
