@@ -4,7 +4,7 @@
  * `recheckAt` is when the oldest counted event leaves `within`, or the next event stamped
  * after `now` arrives, whichever is first.
  */
-import { ANY_EVENT, compileWhere, firstAfter, getPath, splitPath, toNumber, type EvalEvent } from '../condition/index.ts';
+import { ANY_EVENT, compileBase, compileWhere, firstAfter, getPath, splitPath, toNumber, type EvalEvent } from '../condition/index.ts';
 import { parseDuration, type Json } from '../../shared/index.ts';
 import type { ComputedTrait, ComputedTraitDef, TraitResult } from './types.ts';
 import { Tally } from './tally.ts';
@@ -29,7 +29,8 @@ export function compileComputedTrait(def: ComputedTraitDef): ComputedTrait {
   const name = def.event === ANY_EVENT ? undefined : def.event;
   const where = compileWhere(def.where);
   const channel = def.channel;
-  const matches = (e: EvalEvent) => (name === undefined || e.event === name) && (channel === undefined || e.channel === channel) && where(e);
+  const base = compileBase(name, undefined, channel);
+  const matches = (e: EvalEvent) => base(e) && where(e);
   const keys = def.property === undefined ? undefined : splitPath(def.property);
   const read = (e: EvalEvent): Json | undefined => (keys ? getPath(e.properties, keys) : undefined);
   const from = def.within ? parseDuration(def.within, 'within') : Infinity;

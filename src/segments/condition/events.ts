@@ -40,9 +40,15 @@ export function compileWhere(where: EventCondition['where']): EventTest {
 }
 
 /** Name, type and channel: the part of an event condition that does not look at properties. */
-function compileBase(name: string | undefined, type: string | undefined, channel: string | undefined): EventTest {
-  return e => (name === undefined || e.event === name) && (type === undefined || e.type === type) && (channel === undefined || e.channel === channel);
+/**
+ * "*" means the person's events: Omnis's own bookkeeping (channel "internal": Segment
+ * Entered, Message Sent...) counts only when named, or when the condition asks for that channel.
+ */
+export function compileBase(name: string | undefined, type: string | undefined, channel: string | undefined): EventTest {
+  return e => (name === undefined ? channel !== undefined || e.channel !== INTERNAL_CHANNEL : e.event === name)
+    && (type === undefined || e.type === type) && (channel === undefined || e.channel === channel);
 }
+export const INTERNAL_CHANNEL = 'internal';
 
 // Reused by every window evaluation: nodes never run inside one another mid-scan.
 const times: number[] = [];

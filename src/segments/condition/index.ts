@@ -9,7 +9,7 @@ export { parseCondition, conditionSchema, propertyFilterSchema, durationSchema, 
 export { evaluate, compile, type CompiledCondition } from './evaluate.ts';
 export { requirements, dependsOn, findSegmentCycle, checkSegmentRefs, type Requirements, type SegmentChecks } from './refs.ts';
 export { indexEvents, firstAfter } from './node.ts';
-export { compileWhere, windowOf, type Window, type EventTest } from './events.ts';
+export { compileWhere, compileBase, windowOf, INTERNAL_CHANNEL, type Window, type EventTest } from './events.ts';
 export { compileComparison, compileCount, type ValueTest } from './compare.ts';
 export { getPath, splitPath } from './path.ts';
 export { toNumber, toTime, isScalar, type Scalar } from './coerce.ts';
