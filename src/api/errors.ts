@@ -15,14 +15,12 @@ export function errorHandler(err: FastifyError | OmnisError | Error, req: Fastif
     if (err.details && err.kind === 'invalid') body.error.details = err.details;
     return reply.status(STATUS[err.kind]).send(body);
   }
-  const fe = err as FastifyError & { validation?: { instancePath?: string; message?: string }[]; validationContext?: string };
+  const fe = err as FastifyError & { validation?: ValidationItem[]; validationContext?: string };
   if (fe.validation?.length) {
-    const v = fe.validation[0];
-    const path = (v.instancePath ?? '').split('/').filter(Boolean).join('.');
     const ctx = fe.validationContext && fe.validationContext !== 'body' ? (fe.validationContext === 'querystring' ? 'query' : fe.validationContext) : '';
-    const field = [ctx, path].filter(Boolean).join('.') || undefined;
-    return reply.status(400).send({ error: { code: 'invalid', message: `${field ? `${field}: ` : ''}${v.message ?? 'invalid'}`, field,
-      details: { issues: fe.validation.map(x => ({ path: [ctx, ...(x.instancePath ?? '').split('/').filter(Boolean)].filter(Boolean).join('.'), message: x.message })) } } });
+    const issues = fe.validation.map(x => ({ path: pathOf(ctx, x), message: x.message ?? 'invalid' }));
+    const field = issues[0].path || undefined;
+    return reply.status(400).send({ error: { code: 'invalid', message: `${field ? `${field}: ` : ''}${issues[0].message}`, field, details: { issues } } });
   }
   if (fe.statusCode === 413 || fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ error: { code: 'too_large', message: 'request body is too large' } });
   if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) {
@@ -34,4 +32,12 @@ export function errorHandler(err: FastifyError | OmnisError | Error, req: Fastif
   // Unknown errors never leak internals to the caller.
   req.log.error({ err }, 'unhandled error');
   return reply.status(500).send({ error: { code: 'internal', message: 'internal error; see the server log' } });
+}
+
+interface ValidationItem { instancePath?: string; message?: string; params?: { keys?: unknown } }
+
+/** The dotted path of a schema validation issue; an unknown key is named itself, not its parent object. */
+function pathOf(ctx: string, v: ValidationItem): string {
+  const keys = Array.isArray(v.params?.keys) ? v.params.keys.filter((k): k is string => typeof k === 'string') : [];
+  return [ctx, ...(v.instancePath ?? '').split('/').filter(Boolean), ...keys.slice(0, 1)].filter(Boolean).join('.');
 }

@@ -187,3 +187,17 @@ describe('clock skew and rate limits', () => {
     } finally { await t.close(); }
   });
 });
+
+describe('management API input errors', () => {
+  test('an unknown key is named, not just the object that holds it', async () => {
+    const t = await startTestOmnis('pglite');
+    try {
+      const r = await t.admin('POST', '/api/v1/keys', { kind: 'write', nmae: 'typo' });
+      assert.equal(r.status, 400);
+      assert.equal(r.json.error.field, 'nmae');
+      const q = await t.admin('GET', '/api/v1/profiles/p/events?limit=abc');
+      assert.equal(q.status, 400);
+      assert.equal(q.json.error.field, 'query.limit');
+    } finally { await t.close(); }
+  });
+});
