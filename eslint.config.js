@@ -12,6 +12,10 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', Event: 'readonly', navigator: 'readonly', localStorage: 'readonly', Blob: 'readonly', requestAnimationFrame: 'readonly' } },
+  },
   // Modules meet through their index.ts only: from src/<module>/x.ts, "../other/y.ts" is refused.
   {
     files: ['src/*/*.ts'],

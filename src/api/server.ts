@@ -17,6 +17,7 @@ import { messagingRoutes } from './routes/messaging.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { preferenceAdminRoutes, preferenceRoutes } from './routes/preferences.ts';
 import { audienceRoutes, inappRoutes } from './routes/inapp.ts';
+import { consoleRoutes } from './console.ts';
 
 export interface ServerOptions {
   logger?: boolean;
@@ -24,6 +25,8 @@ export interface ServerOptions {
   plugins?: ((app: FastifyInstance, opts: { omnis: Omnis }) => Promise<void>)[];
   /** Serve this messaging module's routes instead of the app's (tests with their own providers). */
   messaging?: Omnis['messaging'];
+  /** Where the built console lives (default web/dist). */
+  consoleDir?: string;
 }
 
 export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promise<FastifyInstance> {
@@ -37,7 +40,6 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, body as string, done)));
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
 
   await app.register(swagger, {
     openapi: {
@@ -67,5 +69,6 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
   }, { prefix: '/api/v1' });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(consoleRoutes, { root: opts.consoleDir });
   return app;
 }
