@@ -95,12 +95,13 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
 
 export default async function bench(report: (line: string) => void) {
   const pgUrl = process.env.OMNIS_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
-  await one('postgres', async () => {
+  const drivers = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',');
+  if (drivers.includes('postgres')) await one('postgres', async () => {
     const schema = `bench_${randomBytes(4).toString('hex')}`;
     const db = await openStore({ databaseUrl: pgUrl, schema, poolSize: 8 });
     return { db, cleanup: async () => { await db.query(`drop schema ${schema} cascade`); await db.close(); } };
   }, report).catch(e => report(`ingest [postgres] skipped: ${(e as Error).message}`));
-  await one('pglite', async () => {
+  if (drivers.includes('pglite')) await one('pglite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'omnis-bench-'));
     const db = await openStore({ dataDir: dir, databaseUrl: '' });
     return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };

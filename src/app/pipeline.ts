@@ -1,13 +1,13 @@
 import type { Db } from '../store/index.ts';
 import { Processor, TimerLoop, type Stage, type Job } from '../bus/index.ts';
 import { resolveAndApply } from '../profiles/index.ts';
-import { segmentStage, segmentComputeJob, DefinitionCache } from '../segments/index.ts';
+import { segmentStage, segmentComputeJob, DefinitionCache, EventHistory } from '../segments/index.ts';
 import { journeyStage, JourneyCatalog, type Outbox } from '../journeys/index.ts';
 import { enqueueMessage, cancelMessages } from '../messaging/index.ts';
 import type { Clock } from '../shared/index.ts';
 import { WorkspaceSettings } from './workspaces.ts';
 
-export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache; catalog: JourneyCatalog }
+export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache; catalog: JourneyCatalog; history?: EventHistory }
 
 /** Journeys write messages straight into the outbox table inside the pipeline's transaction. */
 const outbox: Outbox = { enqueue: enqueueMessage, cancel: cancelMessages };
@@ -16,7 +16,7 @@ const outbox: Outbox = { enqueue: enqueueMessage, cancel: cancelMessages };
 export function buildStages(deps: PipelineDeps): Stage[] {
   return [
     (tx, ws, events) => resolveAndApply(tx, ws, events, { clock: deps.clock, rulesFor: (w, q) => deps.settings.rulesFor(w, q) }),
-    segmentStage({ defs: deps.defs, clock: deps.clock }),
+    segmentStage({ defs: deps.defs, clock: deps.clock, history: deps.history }),
     journeyStage({ clock: deps.clock, catalog: deps.catalog, outbox }),
   ];
 }
@@ -27,7 +27,7 @@ export function buildJobs(deps: PipelineDeps): Job[] {
 
 /** The processor and the timer loop that feeds it; they run together, inline or on the pipeline thread. */
 export function buildPipeline(db: Db, clock: Clock, settings: WorkspaceSettings, opts: { batchSize?: number; onError: (e: unknown) => void }) {
-  const deps = { clock, settings, defs: new DefinitionCache(), catalog: new JourneyCatalog() };
+  const deps = { clock, settings, defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory() };
   const processor = new Processor(db, buildStages(deps), { batchSize: opts.batchSize, onError: opts.onError, jobs: buildJobs(deps) });
   const timers = new TimerLoop(db, clock, n => { processor.notify(n); processor.onEmitted?.(n); }, opts.onError);
   processor.onCommitted = () => timers.poke();

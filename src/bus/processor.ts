@@ -10,6 +10,8 @@ export interface StageContext {
    * and go through the pipeline after this batch. Deterministic messageIds make them idempotent.
    */
   emit(workspaceId: string, events: OmnisEvent[]): Promise<void>;
+  /** Runs `f` once the batch's transaction has committed (never when it rolls back): for caches of what it wrote. */
+  afterCommit(f: () => void): void;
 }
 
 /**
@@ -147,7 +149,9 @@ export class Processor {
     if (!this.jobsPending || !this.opts.jobs?.length) return false;
     let more = false;
     for (const job of this.opts.jobs) {
-      more = (await this.db.transaction(tx => job(tx, this.context(tx)))) || more;
+      const after: (() => void)[] = [];
+      more = (await this.db.transaction(tx => job(tx, this.context(tx, after)))) || more;
+      for (const f of after) f();
     }
     this.jobsPending = more;
     this.onCommitted?.();
@@ -157,12 +161,12 @@ export class Processor {
   private async process(batch: Appended[]) {
     const last = batch[batch.length - 1].seq;
     try {
-      await this.db.transaction(async tx => { await this.runStages(tx, batch); await advance(tx, last); });
+      await this.committed((tx, after) => this.runStages(tx, batch, last, after));
     } catch (e) {
       // Isolate the event that fails, so one bad event cannot stop the pipeline.
       this.opts.onError?.(e);
       for (const ev of batch) {
-        try { await this.db.transaction(async tx => { await this.runStages(tx, [ev]); await advance(tx, ev.seq); }); }
+        try { await this.committed((tx, after) => this.runStages(tx, [ev], ev.seq, after)); }
         catch (e1) { await this.deadLetter(ev, e1); }
       }
     }
@@ -173,6 +177,13 @@ export class Processor {
     this.settle();
   }
 
+  /** One transaction of pipeline work; the afterCommit callbacks it collected run once it has committed. */
+  private async committed(work: (tx: Tx, after: (() => void)[]) => Promise<void>) {
+    const after: (() => void)[] = [];
+    await this.db.transaction(tx => work(tx, after));
+    for (const f of after) f();
+  }
+
   private settle() {
     if (this.backlog !== 0) return;
     const w = this.idleWaiters;
@@ -180,22 +191,24 @@ export class Processor {
     w.forEach(f => f());
   }
 
-  private async runStages(tx: Tx, batch: Appended[]) {
+  private async runStages(tx: Tx, batch: Appended[], last: number, after: (() => void)[]) {
     const byWorkspace = new Map<string, StoredEvent[]>();
     for (const e of batch) {
       let l = byWorkspace.get(e.workspaceId);
       if (!l) byWorkspace.set(e.workspaceId, (l = []));
       l.push(e);
     }
-    const ctx = this.context(tx);
+    const ctx = this.context(tx, after);
     for (const [ws, events] of byWorkspace) {
       let passed = events;
       for (const stage of this.stages) passed = await stage(tx, ws, passed, ctx);
     }
+    await advance(tx, last);
   }
 
-  private context(tx: Tx): StageContext {
+  private context(tx: Tx, after: (() => void)[]): StageContext {
     return {
+      afterCommit: f => { after.push(f); },
       emit: async (workspaceId, events) => {
         if (!events.length) return;
         const rows = await tx.query(INSERT_INTERNAL_EVENTS_SQL, [JSON.stringify(events.map(e => eventToInsert(workspaceId, e)))]);

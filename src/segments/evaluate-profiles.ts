@@ -2,7 +2,7 @@ import type { Tx } from '../store/index.ts';
 import type { Json, OmnisEvent } from '../shared/index.ts';
 import { scheduleTimers } from '../bus/index.ts';
 import type { Definitions, SegmentDef, TraitDef } from './definitions.ts';
-import { loadStates } from './load.ts';
+import { loadStates, type HistorySource } from './load.ts';
 
 export const SEGMENT_TIMER = 'segments';
 export const SEGMENT_ENTERED = 'Segment Entered';
@@ -17,6 +17,8 @@ export interface EvaluateOptions {
   emit: ((events: OmnisEvent[]) => Promise<void>) | null;
   /** Part of emitted messageIds, so a retried batch emits the same ids. */
   tag: string;
+  /** The pipeline's in-memory event history (incremental path only). */
+  history?: HistorySource;
 }
 
 export interface EvaluateResult { entered: number; exited: number; evaluated: number }
@@ -35,7 +37,7 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
   const anyEvents = o.segments.some(s => s.req.events === 'any') || o.traits.length > 0 && o.traits.some(t => t.def === null || t.def.event === '*');
   const names = anyEvents ? null : [...new Set([...o.segments.flatMap(s => (s.req.events === 'any' ? [] : [...s.req.events])), ...o.traits.map(t => t.def?.event ?? '')])].filter(Boolean);
   const needEvents = lookback !== 0 || o.traits.length > 0;
-  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : []);
+  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : [], { history: o.history, memberships: o.segments.length > 0 });
 
   const computedUpdates: { id: string; computed: Record<string, unknown> }[] = [];
   const joins: { s: string; p: string }[] = [];

@@ -2,6 +2,11 @@ import type { Queryable } from '../store/index.ts';
 import { ms } from '../store/index.ts';
 import type { JsonObject, Profile } from '../shared/index.ts';
 import type { EvalEvent } from './condition/index.ts';
+import type { StoredEvent } from '../shared/index.ts';
+import type { EventHistory } from './history.ts';
+
+/** The pipeline's in-memory history, with the batch just written and the hook to run after it commits. */
+export interface HistorySource { history: EventHistory; batch: readonly StoredEvent[]; afterCommit: (f: () => void) => void }
 
 export interface ProfileState {
   id: string;
@@ -17,16 +22,20 @@ export interface ProfileState {
 /**
  * Everything evaluation reads about these profiles, in three queries: the profiles, their
  * memberships, and their events since `since` (all of them when null), optionally only the
- * named ones. Internal events ($timer...) are never data.
+ * named ones. Internal events ($timer...) are never data. With `history`, events come from the
+ * pipeline's in-memory history; `memberships: false` skips them when no segment is evaluated.
  */
-export async function loadStates(q: Queryable, ids: readonly string[], since: number | null, names: readonly string[] | null): Promise<Map<string, ProfileState>> {
+export async function loadStates(q: Queryable, ids: readonly string[], since: number | null, names: readonly string[] | null,
+  opts: { history?: HistorySource; memberships?: boolean } = {}): Promise<Map<string, ProfileState>> {
   const out = new Map<string, ProfileState>();
   if (!ids.length) return out;
-  const [profiles, members, events] = await Promise.all([
+  const source = opts.history;
+  const fromHistory = source && !(names && names.length === 0);
+  const [profiles, members, events, held] = await Promise.all([
     q.query<{ id: string; traits: JsonObject; channels: Profile['channels']; consent: Profile['consent']; last_location: Profile['lastLocation']; computed: Record<string, unknown> }>(
       'select id, traits, channels, consent, last_location, computed from profiles where id = any($1::text[]) and merged_into is null', [ids]),
-    q.query<{ profile_id: string; segment_id: string }>('select profile_id, segment_id from segment_members where profile_id = any($1::text[])', [ids]),
-    names && names.length === 0 ? Promise.resolve([]) : q.query<{ profile_id: string; name: string | null; type: string; channel: string; ts: Date; properties: JsonObject | null }>(
+    opts.memberships === false ? Promise.resolve([]) : q.query<{ profile_id: string; segment_id: string }>('select profile_id, segment_id from segment_members where profile_id = any($1::text[])', [ids]),
+    names && names.length === 0 || fromHistory ? Promise.resolve([]) : q.query<{ profile_id: string; name: string | null; type: string; channel: string; ts: Date; properties: JsonObject | null }>(
       // Conditions read events' properties only (location comes from the profile), so context is not loaded.
       `select pe.profile_id, e.name, e.type, e.channel, pe.ts, e.body->'properties' as properties
          from profile_events pe join events e on e.seq = pe.seq
@@ -35,11 +44,20 @@ export async function loadStates(q: Queryable, ids: readonly string[], since: nu
           and ($3::text[] is null or e.name = any($3::text[]))
           and (e.name is null or e.name not like '$%')
         order by pe.profile_id, pe.ts, pe.seq`, [ids, since, names]),
+    fromHistory ? source!.history.load(q, ids, source.batch, source.afterCommit) : Promise.resolve(null),
   ]);
   for (const p of profiles) {
     out.set(p.id, { id: p.id, traits: p.traits, channels: p.channels, consent: p.consent, lastLocation: p.last_location, computed: p.computed ?? {}, segments: new Set(), events: [] });
   }
   for (const m of members) out.get(m.profile_id)?.segments.add(m.segment_id);
+  if (held) {
+    const wanted = names ? new Set(names) : null;
+    for (const [id, evs] of held) {
+      const st = out.get(id);
+      if (!st) continue;
+      st.events = since === null && !wanted ? evs : evs.filter(e => (since === null || e.timestamp > since) && (!wanted || (e.event !== null && wanted.has(e.event))));
+    }
+  }
   for (const e of events) {
     out.get(e.profile_id)?.events.push({ event: e.name, type: e.type, channel: e.channel, timestamp: ms(e.ts), properties: e.properties ?? {} });
   }

@@ -4,6 +4,7 @@ import { TIMER_EVENT, type StageContext } from '../bus/index.ts';
 import type { DefinitionCache, SegmentDef, TraitDef } from './definitions.ts';
 import { evaluateProfiles, SEGMENT_TIMER } from './evaluate-profiles.ts';
 import type { Clock } from '../shared/index.ts';
+import type { EventHistory } from './history.ts';
 
 /** Events that can change profile state a segment reads without naming them (traits, consent, reach, location). */
 const stateEvents = (e: StoredEvent) => e.type === 'identify' || e.type === 'alias' || Boolean(e.context.consent || e.context.traits || e.context.location || (e.context.device as { token?: unknown } | undefined)?.token)
@@ -14,7 +15,7 @@ const stateEvents = (e: StoredEvent) => e.type === 'identify' || e.type === 'ali
  * and traits the batch's events can affect are evaluated, for the profiles they touched;
  * a segment timer evaluates everything time-driven for its profile.
  */
-export function segmentStage(deps: { defs: DefinitionCache; clock: Clock }) {
+export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; history?: EventHistory }) {
   return async (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext): Promise<StoredEvent[]> => {
     if (!events.length) return events;
     const defs = await deps.defs.get(tx, workspaceId);
@@ -41,6 +42,7 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock }) {
     const last = events[events.length - 1];
     await evaluateProfiles(tx, workspaceId, [...ids], defs, {
       now: deps.clock.now(), segments, traits, emit: evs => ctx.emit(workspaceId, evs), tag: String(last.seq),
+      history: deps.history ? { history: deps.history, batch: events, afterCommit: ctx.afterCommit } : undefined,
     });
     return events;
   };

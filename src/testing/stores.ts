@@ -11,7 +11,7 @@ import { openStore, type Db } from '../store/index.ts';
 export const TEST_PG_URL = process.env.OMNIS_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
 
 async function checkPostgres(): Promise<string | null> {
-  const c = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 3000 });
+  const c = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 15000 });
   try { await c.connect(); await c.query('select 1'); return null; } catch (e) { return (e as Error).message || String(e); } finally { await c.end().catch(() => {}); }
 }
 /** Checked once when a test file loads, so suites can be declared synchronously. */

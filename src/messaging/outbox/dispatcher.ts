@@ -33,8 +33,13 @@ export interface DispatcherDeps {
   /** Extra headers per message, e.g. List-Unsubscribe (messaging/preferences unsubscribeHeaders). Default none. */
   headersFor?: (m: OutboxMessage) => Record<string, string>;
   retry?: Partial<RetryOptions>;
-  /** Messages claimed per batch; default 20 (PGlite runs one query at a time: keep batches small). */
+  /** Messages claimed per batch; default 50. */
   batchSize?: number;
+  /**
+   * Profiles whose messages are sent at the same time; default 8. A profile's own messages
+   * still go one after another, in order, so a frequency cap sees the send before it.
+   */
+  concurrency?: number;
   /** Longest sleep between looks at the outbox when nothing is due; default 1000 ms. */
   pollMs?: number;
   /** How long a claim may stay in `sending` before another dispatcher recovers it; default 300 000 ms. */
@@ -51,12 +56,14 @@ export class Dispatcher {
   private starting = false;
   private readonly ctx: SendContext;
   private readonly batchSize: number;
+  private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly leaseMs: number;
   private readonly onError: (err: unknown) => void;
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.batchSize = deps.batchSize ?? 20;
+    this.batchSize = deps.batchSize ?? 50;
+    this.concurrency = Math.max(1, deps.concurrency ?? 8);
     this.pollMs = deps.pollMs ?? 1000;
     this.leaseMs = deps.leaseMs ?? 300_000;
     this.onError = deps.onError ?? (err => console.error('messaging dispatcher:', err));
@@ -145,9 +152,17 @@ export class Dispatcher {
       [iso(now), this.batchSize],
     );
     const claimed = rows.map(toMessage).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id.localeCompare(b.id));
-    // One at a time: a profile's messages are then checked against the policy in order, so
-    // a frequency cap sees the send before it.
-    for (const m of claimed) await this.processOne(m);
+    // Provider calls are network round trips: different profiles are served side by side, but
+    // one profile's messages go in order, so the contact policy sees each send before the next.
+    const byProfile = new Map<string, OutboxMessage[]>();
+    for (const m of claimed) {
+      let l = byProfile.get(m.profileId);
+      if (!l) byProfile.set(m.profileId, (l = []));
+      l.push(m);
+    }
+    const queues = [...byProfile.values()];
+    const worker = async () => { for (let q = queues.shift(); q; q = queues.shift()) for (const m of q) await this.processOne(m); };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, queues.length) }, worker));
     return claimed.length;
   }
 
