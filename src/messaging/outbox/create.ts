@@ -38,7 +38,7 @@ export interface MessagingOptions {
   noIdempotency?: readonly string[];
   /** For HTTP providers; default global fetch. */
   fetch?: typeof fetch;
-  dispatcher?: Pick<DispatcherDeps, 'retry' | 'batchSize' | 'pollMs' | 'leaseMs' | 'random'>;
+  dispatcher?: Pick<DispatcherDeps, 'retry' | 'batchSize' | 'concurrency' | 'pollMs' | 'leaseMs' | 'random'>;
   onError?: (err: unknown) => void;
 }
 
