@@ -10,6 +10,7 @@ const all: Record<string, () => Promise<{ default: (report: (l: string) => void)
   'attribution-store': () => import('./attribution-store.ts'),
   segments: () => import('./segments.ts'),
   journeys: () => import('./journeys.ts'),
+  dispatch: () => import('./dispatch.ts'),
 };
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString()}`);
