@@ -14,7 +14,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const FB = { accessToken: 'fb-system-user-token', adAccountId: '1234567890' };
 const G = { customerId: '1234567890', developerToken: 'dev-token', accessToken: 'ya29.google-token' };
 
-/** The registry change the lead is asked for: each ads provider also serves its own per-platform channel. */
+/** A registry in which each ads provider also serves its own per-platform channel. */
 function adsRegistry(h: DeliveryHarness): ProviderRegistry {
   const r = defaultRegistry(h.db);
   return {

@@ -13,7 +13,7 @@ forEachStore('in-app messages through the inapp provider', kind => {
 
   before(async () => {
     h = await startDeliveryHarness(kind);
-    // The app's dispatcher does not know the inapp provider until the lead registers it: this one does.
+    // A dispatcher of its own, with the inapp provider registered.
     await h.omnis.messaging.dispatcher.stop();
     messaging = createMessaging({
       db: h.db, clock: h.clock, secretKey: TEST_SECRET,

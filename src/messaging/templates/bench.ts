@@ -1,7 +1,7 @@
 /**
  * `benchRender(n)`: milliseconds per render of a typical MJML email (Liquid over traits, a loop
- * over cart items, MJML to HTML, the derived text part), averaged over n renders after a warm-up.
- * Wired into `npm run bench` by the lead.
+ * over cart items, MJML to HTML, the derived text part), averaged over n renders after a warm-up;
+ * `npm run bench dispatch` reports it.
  */
 import { renderTemplate } from './render.ts';
 import type { Template, TemplateContext } from './types.ts';
