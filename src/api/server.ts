@@ -1,10 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import cookie from '@fastify/cookie';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Omnis } from '../app/index.ts';
 import { LIMITS } from '../ingest/index.ts';
 import { errorHandler } from './errors.ts';
-import { adminAuth } from './auth.ts';
+import { managementAuth } from './auth.ts';
+import { authRoutes } from './routes/auth.ts';
+import { userRoutes } from './routes/users.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { healthRoutes } from './routes/health.ts';
 import { profileRoutes } from './routes/profiles.ts';
@@ -44,18 +47,26 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
   await app.register(swagger, {
     openapi: {
       info: { title: 'Omnis API', version: '1', description: 'Tracking API (Segment-compatible, write keys) and management API (admin keys as Bearer).' },
-      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' }, writeKey: { type: 'http', scheme: 'basic' } } },
+      components: {
+        securitySchemes: {
+          admin: { type: 'http', scheme: 'bearer' }, writeKey: { type: 'http', scheme: 'basic' },
+          session: { type: 'apiKey', in: 'cookie', name: 'omnis_session', description: 'console sign-in (POST /api/v1/auth/login); requests that change something also send x-csrf-token' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
 
+  await app.register(cookie);
   await app.register(ingestRoutes, { omnis });
   await app.register(healthRoutes, { omnis });
   await app.register(webhookRoutes, { feedback: omnis.delivery.feedback });
   await app.register(preferenceRoutes, { preferences: omnis.delivery.preferences });
   await app.register(inappRoutes, { inapp: omnis.delivery.inapp, authenticate: (auth, body) => omnis.ingest.authenticate(auth, body) });
+  await app.register(authRoutes, { users: omnis.users, prefix: '/api/v1' });
   await app.register(async api => {
-    api.addHook('onRequest', adminAuth(omnis.keys));
+    api.addHook('onRequest', managementAuth(omnis.keys, omnis.users));
+    await api.register(userRoutes, { users: omnis.users });
     await api.register(profileRoutes, { omnis });
     await api.register(keyRoutes, { omnis });
     await api.register(segmentRoutes, { omnis });

@@ -9,6 +9,7 @@ import { SegmentService } from '../segments/index.ts';
 import { JourneyService } from '../journeys/index.ts';
 import { createDelivery, createMessaging, DEFAULT_PUBLIC_URL, TemplateStore, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
 import type { Identity, JsonObject, Profile } from '../shared/index.ts';
+import { UserService, type UserServiceOptions } from '../users/index.ts';
 
 export interface OmnisOptions {
   db: Db;
@@ -35,6 +36,8 @@ export interface OmnisOptions {
   publicUrl?: string;
   /** Run the ad-audience sync loop in this process (default: with the dispatcher). Run it in one process only. */
   audienceSync?: boolean;
+  /** Console sign-in: session lifetimes and the failed-sign-in throttle (defaults: 12 h idle, 7 days, 5 failures per 15 min). */
+  users?: UserServiceOptions;
 }
 
 /**
@@ -81,9 +84,10 @@ export async function createOmnis(opts: OmnisOptions) {
   const runDispatcher = opts.dispatcher ?? worker;
   const delivery = createDelivery({ db, clock, secretKey, messaging, publicUrl, append: (ws, events) => log.append(ws, events), onError: e => onError(e) });
   const runAudienceSync = opts.audienceSync ?? runDispatcher;
+  const users = new UserService(db, clock, opts.users);
 
   return {
-    db, clock, settings, keys, log, processor, ingest, segments, templates, journeys, messaging, delivery,
+    db, clock, settings, keys, log, processor, ingest, segments, templates, journeys, messaging, delivery, users,
     async start() {
       if (worker) await processor.start();
       if (runDispatcher) await messaging.start();

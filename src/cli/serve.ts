@@ -8,6 +8,7 @@ import { createKey, ensureKey, listKeys, hashKey } from '../ingest/index.ts';
 import { OmnisError } from '../shared/index.ts';
 import { openConfiguredStore, dataDir, usingPostgres, fail } from './runtime.ts';
 import { seedDemo, startGentleSimulator } from '../demo/index.ts';
+import { ensureAdmin, ensureFirstAdmin } from '../users/index.ts';
 
 interface Keys { writeKey: string | null; adminKey: string | null; note: string }
 
@@ -35,6 +36,25 @@ async function ensureStartKeys(omnis: Omnis): Promise<Keys> {
   if (!adminKey && !live.some(k => k.kind === 'admin')) { adminKey = (await createKey(db, { workspaceId: DEFAULT_WORKSPACE, kind: 'admin', name: 'first admin key' })).secret; created = true; }
   if (created && file) writeFileSync(file, JSON.stringify({ writeKey, adminKey }, null, 2), { mode: 0o600 });
   return { writeKey, adminKey, note: created && !file ? 'these keys are shown once; keep them' : '' };
+}
+
+/**
+ * Console sign-in. OMNIS_ADMIN_EMAIL and OMNIS_ADMIN_PASSWORD make sure that admin exists
+ * with that password. Otherwise a default workspace without any user gets admin@localhost
+ * with a random password, returned here to be printed once: the next start finds a user.
+ */
+async function ensureStartUsers(omnis: Omnis): Promise<string | null> {
+  const email = process.env.OMNIS_ADMIN_EMAIL;
+  const password = process.env.OMNIS_ADMIN_PASSWORD;
+  if (email && password) {
+    try { await ensureAdmin(omnis.db, omnis.users, DEFAULT_WORKSPACE, email, password); } catch (e) {
+      fail(`OMNIS_ADMIN_EMAIL / OMNIS_ADMIN_PASSWORD: ${e instanceof OmnisError ? e.message : (e as Error).message}`);
+    }
+    return `${email.trim().toLowerCase()} (OMNIS_ADMIN_EMAIL / OMNIS_ADMIN_PASSWORD)`;
+  }
+  if (email || password) process.stderr.write('omnis: set both OMNIS_ADMIN_EMAIL and OMNIS_ADMIN_PASSWORD to ensure a console admin; ignoring the one set\n');
+  const first = await ensureFirstAdmin(omnis.db, omnis.users, DEFAULT_WORKSPACE);
+  return first ? `${first.email} / ${first.password} (shown once; change it)` : null;
 }
 
 /**
@@ -70,6 +90,7 @@ export function serveCommand(program: Command) {
       const omnis = await createOmnis({ db, secretKey: secretKey(), rateLimit: process.env.OMNIS_RATE_LIMIT ? Number(process.env.OMNIS_RATE_LIMIT) : undefined });
       await omnis.start();
       const keys = await ensureStartKeys(omnis);
+      const signIn = await ensureStartUsers(omnis);
       const demoOn = o.demo && process.env.OMNIS_DEMO !== '0';
       const demo = demoOn ? await seedDemo(omnis, { keysFile: join(resolve(dataDir()), 'demo-keys.json') }) : null;
       const app = await buildServer(omnis, { logger: process.env.OMNIS_LOG === '1' });
@@ -83,6 +104,7 @@ export function serveCommand(program: Command) {
         `  try:       curl -u '${keys.writeKey ?? 'WRITE_KEY'}:' ${url}/v1/track -d '{"userId":"u1","event":"Hello"}'`,
         `  API docs:  ${url}/api/openapi.json`,
       ];
+      if (signIn) out.push(`  console sign-in: ${signIn}`);
       if (keys.note) out.push(`  (${keys.note})`);
       const demoStop = new AbortController();
       const demoRate = o.demoRate ?? 2;

@@ -2,3 +2,4 @@ export { forEachStore, openTestDb, postgresProblem, TEST_PG_URL, type TestDb } f
 export { startTestOmnis, type TestOmnis } from './omnis.ts';
 export { startServerProcess, runCli, OMNIS_BIN, type ServerProcess } from './process.ts';
 export { advanceTo } from './advance.ts';
+export { signIn, asUser, type TestSession } from './session.ts';
