@@ -19,6 +19,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { messagingRoutes } from './routes/messaging.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { preferenceAdminRoutes, preferenceRoutes } from './routes/preferences.ts';
+import { trackingRoutes } from './routes/tracking.ts';
 import { audienceRoutes, inappRoutes } from './routes/inapp.ts';
 import { consoleRoutes } from './console.ts';
 
@@ -62,6 +63,7 @@ export async function buildServer(omnis: Omnis, opts: ServerOptions = {}): Promi
   await app.register(healthRoutes, { omnis });
   await app.register(webhookRoutes, { feedback: omnis.delivery.feedback });
   await app.register(preferenceRoutes, { preferences: omnis.delivery.preferences });
+  await app.register(trackingRoutes, { tracking: omnis.delivery.tracking });
   await app.register(inappRoutes, { inapp: omnis.delivery.inapp, authenticate: (auth, body) => omnis.ingest.authenticate(auth, body) });
   await app.register(authRoutes, { users: omnis.users, prefix: '/api/v1' });
   await app.register(async api => {

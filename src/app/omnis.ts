@@ -7,7 +7,7 @@ import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspa
 import { buildPipeline } from './pipeline.ts';
 import { SegmentService } from '../segments/index.ts';
 import { JourneyService } from '../journeys/index.ts';
-import { createDelivery, createMessaging, DEFAULT_PUBLIC_URL, TemplateStore, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
+import { createDelivery, createMessaging, DEFAULT_PUBLIC_URL, TemplateStore, trackEmail, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
 import type { Identity, JsonObject, Profile } from '../shared/index.ts';
 import { UserService, type UserServiceOptions } from '../users/index.ts';
 
@@ -74,6 +74,7 @@ export async function createOmnis(opts: OmnisOptions) {
   const messaging = createMessaging({
     db, clock, fetch: opts.fetch, secretKey,
     headersFor: m => unsubscribeHeaders(publicUrl, secretKey, m),
+    decorate: (m, content) => trackEmail(publicUrl, secretKey, m, content),
     loadTemplate: (ws, key, channel, locale) => templates.load(ws, key, channel, locale),
     loadProfile: (_ws, profileId) => loadMessagingProfile(db, profileId),
     policy: (tx, m, profile, now) => journeys.checkAtSend(tx, m, profile.timezone, now),

@@ -67,7 +67,7 @@ export interface AudienceReader {
   list(workspaceId: string): Promise<object[]>;
   members(workspaceId: string, audience: string, opts: { at?: number; limit?: number; cursor?: string }): Promise<{ at: number; members: object[]; nextCursor: string | null }>;
   exportCsv(workspaceId: string, audience: string, platform: 'facebook' | 'google' | 'plain', at?: number): Promise<{ csv: string; members: number }>;
-  resync(workspaceId: string, audience: string, platform?: 'facebook' | 'google'): Promise<number>;
+  resync(workspaceId: string, audience: string, platform?: 'facebook' | 'google' | 'pinterest'): Promise<number>;
 }
 
 const nameParams = z.object({ name: z.string().min(1).max(200) });
@@ -111,6 +111,6 @@ export async function audienceRoutes(fastify: FastifyInstance, { audiences }: { 
   });
 
   app.post('/audiences/:name/sync', {
-    schema: { summary: 'Resend every member to the ad platforms at the next sync pass', tags, params: nameParams, querystring: z.object({ platform: z.enum(['facebook', 'google']).optional() }) },
+    schema: { summary: 'Resend every member to the ad platforms at the next sync pass', tags, params: nameParams, querystring: z.object({ platform: z.enum(['facebook', 'google', 'pinterest']).optional() }) },
   }, async (req, reply) => reply.status(202).send({ audience: req.params.name, platforms: await audiences.resync(workspaceOf(req), req.params.name, req.query.platform) }));
 }

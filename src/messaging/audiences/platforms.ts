@@ -1,16 +1,17 @@
 /**
  * Which ad platform account an audience goes to. Journeys name platforms by where the ad
  * shows (facebook, instagram, google, youtube, pinterest, tiktok, snapchat); the sync knows
- * two accounts that take customer lists through an API:
+ * three accounts that take customer lists through an API:
  *
  * | sync platform | serves              | provider              | channel config (first found)  |
  * |---------------|---------------------|-----------------------|-------------------------------|
  * | facebook      | facebook, instagram | facebook-audiences    | `ads_facebook`, else `ads`    |
  * | google        | google, youtube     | google-customer-match | `ads_google`, else `ads`      |
+ * | pinterest     | pinterest           | pinterest-audiences   | `ads_pinterest`, else `ads`   |
  *
- * `ads` alone serves one platform: whichever its provider is. Configuring both needs the
- * per-platform channels (the providers must list them as channels they serve). Pinterest,
- * TikTok and Snapchat have no API provider yet: their audiences are exported as CSV.
+ * `ads` alone serves one platform: whichever its provider is. Configuring several needs the
+ * per-platform channels (the providers must list them as channels they serve). TikTok and
+ * Snapchat have no API provider yet: their audiences are exported as CSV.
  * A membership with no platforms goes to every configured platform.
  */
 import { OmnisError } from '../../shared/index.ts';
@@ -20,6 +21,7 @@ import type { ChannelService } from '../channels/index.ts';
 export const SYNC_PLATFORMS = {
   facebook: { provider: 'facebook-audiences', serves: ['facebook', 'instagram'], channel: 'ads_facebook' },
   google: { provider: 'google-customer-match', serves: ['google', 'youtube'], channel: 'ads_google' },
+  pinterest: { provider: 'pinterest-audiences', serves: ['pinterest'], channel: 'ads_pinterest' },
 } as const;
 export type SyncPlatform = keyof typeof SYNC_PLATFORMS;
 export const SYNC_PLATFORM_NAMES = Object.keys(SYNC_PLATFORMS) as SyncPlatform[];

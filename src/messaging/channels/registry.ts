@@ -8,7 +8,8 @@ import { captureProvider } from '../providers/capture.ts';
 import { inappProvider } from '../inapp/provider.ts';
 
 /** Ad providers also serve their platform's own channel, so a workspace can configure both (messaging/audiences/platforms.ts). */
-const EXTRA_CHANNELS: Record<string, readonly string[]> = { 'facebook-audiences': ['ads', 'ads_facebook'], 'google-customer-match': ['ads', 'ads_google'] };
+const EXTRA_CHANNELS: Record<string, readonly string[]> = { 'facebook-audiences': ['ads', 'ads_facebook'], 'google-customer-match': ['ads', 'ads_google'],
+  'pinterest-audiences': ['ads', 'ads_pinterest'] };
 
 export interface ProviderEntry extends ProviderFactory<never> {
   /** Channels served, when more than `channel` (capture serves them all). */
@@ -36,7 +37,7 @@ export type ProviderRegistry = Record<string, ProviderEntry>;
  *   Message-IDs show one copy; others may show two. Losing an email was judged worse.
  * - webpush: the Topic is derived from the key, so a resend replaces a copy the push service
  *   still holds; one already shown may show again.
- * The lead can change this list with createMessaging's `noIdempotency` option.
+ * A deployment can change this list with createMessaging's `noIdempotency` option.
  */
 export const NO_IDEMPOTENCY: readonly string[] = ['sendgrid', 'twilio', 'fcm', 'messenger', 'whatsapp'];
 

@@ -1,7 +1,7 @@
 /**
  * The delivery features wired in one call, for the composition root: provider webhooks in
- * (feedback), unsubscribe links and the preference center, in-app message fetching, and the
- * ad-audience sync with its API reads.
+ * (feedback), email open and click tracking, unsubscribe links and the preference center,
+ * in-app message fetching, and the ad-audience sync with its API reads.
  *
  *   const delivery = createDelivery({ db, clock, secretKey, messaging, append: (ws, e) => log.append(ws, e),
  *     publicUrl: process.env.OMNIS_PUBLIC_URL });
@@ -15,6 +15,7 @@ import { InAppService } from '../inapp/index.ts';
 import { PreferenceService, unsubscribeHeaders, unsubscribeUrl, type LinkMessage } from '../preferences/index.ts';
 import { FeedbackService } from './service.ts';
 import type { Append } from './events.ts';
+import { EmailTracking } from './tracking.ts';
 
 /** Where links point when OMNIS_PUBLIC_URL is not set. */
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:3000';
@@ -45,8 +46,9 @@ export function createDelivery(o: DeliveryOptions) {
   const inapp = new InAppService({ db, clock, emit: async (ws, events) => { await append(ws, events); }, append, onError });
   const audienceSync = new AudienceSync({ db, clock, channels: o.messaging.channels, onError, ...o.audienceSync });
   const audiences = new AudienceService({ db, clock, sync: audienceSync });
+  const tracking = new EmailTracking({ secretKey, now: () => clock.now(), feedback, onError });
   return {
-    publicUrl, feedback, preferences, inapp, audiences, audienceSync,
+    publicUrl, feedback, preferences, inapp, audiences, audienceSync, tracking,
     /** RFC 8058 headers for a marketing email (none otherwise); the dispatcher adds them to content.headers. */
     unsubscribeHeaders: (m: LinkMessage) => unsubscribeHeaders(publicUrl, secretKey, m),
     /** The same link, for templates ("{{ message.unsubscribeUrl }}"). */

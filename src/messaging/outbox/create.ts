@@ -32,6 +32,8 @@ export interface MessagingOptions {
   emit?: Emit;
   /** Extra headers per message: `m => unsubscribeHeaders(publicUrl, secretKey, m)` adds RFC 8058 one-click unsubscribe to marketing email. */
   headersFor?: DispatcherDeps['headersFor'];
+  /** The rendered content's last change before sending: `(m, c) => trackEmail(publicUrl, secretKey, m, c)` adds open and click tracking. */
+  decorate?: DispatcherDeps['decorate'];
   /** Default: every built-in provider plus capture. */
   providers?: ProviderRegistry;
   /** Providers whose messages are failed, not resent, after a crash; default NO_IDEMPOTENCY. */
@@ -50,7 +52,7 @@ export function createMessaging(opts: MessagingOptions) {
     providers: opts.providers ?? defaultRegistry(db, opts.noIdempotency),
   });
   const dispatcher = new Dispatcher({
-    db, clock, channels, loadTemplate: opts.loadTemplate, loadProfile: opts.loadProfile, policy: opts.policy, emit: opts.emit, headersFor: opts.headersFor,
+    db, clock, channels, loadTemplate: opts.loadTemplate, loadProfile: opts.loadProfile, policy: opts.policy, emit: opts.emit, headersFor: opts.headersFor, decorate: opts.decorate,
     onError, ...opts.dispatcher,
   });
 

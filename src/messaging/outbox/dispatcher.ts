@@ -32,6 +32,8 @@ export interface DispatcherDeps {
   emit?: Emit;
   /** Extra headers per message, e.g. List-Unsubscribe (messaging/preferences unsubscribeHeaders). Default none. */
   headersFor?: (m: OutboxMessage) => Record<string, string>;
+  /** Changes the rendered content last, e.g. email open and click tracking (messaging/feedback trackEmail). Default none. */
+  decorate?: SendContext['decorate'];
   retry?: Partial<RetryOptions>;
   /** Messages claimed per batch; default 50. */
   batchSize?: number;
@@ -80,6 +82,7 @@ export class Dispatcher {
       random: deps.random ?? Math.random,
       buckets: new Map(),
       headersFor: deps.headersFor,
+      decorate: deps.decorate,
       changed: (m, extra) => this.changed(m, extra),
     };
   }

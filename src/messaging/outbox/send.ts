@@ -28,6 +28,8 @@ export interface SendContext {
   buckets: Map<string, { revision: string; bucket: TokenBucket }>;
   /** Headers for the rendered content (RFC 8058 List-Unsubscribe on marketing email). */
   headersFor?: (m: OutboxMessage) => Record<string, string>;
+  /** Last change to the rendered content before the provider gets it (open and click tracking). */
+  decorate?: (m: OutboxMessage, content: MessageContent) => MessageContent;
   /** Called with every message that reached a new status, after its write committed. */
   changed(m: OutboxMessage, extra?: JsonObject): Promise<void>;
 }
@@ -132,7 +134,7 @@ async function render(ctx: SendContext, m: OutboxMessage, profile: MessagingProf
   if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
     content.headers = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
   }
-  return content;
+  return ctx.decorate ? ctx.decorate(m, content) : content;
 }
 
 /**

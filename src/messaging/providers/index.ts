@@ -11,6 +11,7 @@ import { lobProvider } from './lob.ts';
 import { printCsvProvider } from './printcsv.ts';
 import { facebookAudiencesProvider } from './facebook-audiences.ts';
 import { googleCustomerMatchProvider } from './google-customer-match.ts';
+import { pinterestAudiencesProvider } from './pinterest-audiences.ts';
 
 export type * from './types.ts';
 export { ProviderError } from './types.ts';
@@ -22,6 +23,6 @@ export { verifyChallenge } from './meta-graph.ts';
 /** Every provider, by name; PUT /api/v1/channels/{channel} picks one of these. */
 export const PROVIDERS: Record<string, ProviderFactory<never>> = Object.fromEntries(
   [smtpProvider, sendgridProvider, twilioProvider, webPushProvider, fcmProvider, messengerProvider, whatsappProvider,
-    webhookProvider, lobProvider, printCsvProvider, facebookAudiencesProvider, googleCustomerMatchProvider]
+    webhookProvider, lobProvider, printCsvProvider, facebookAudiencesProvider, googleCustomerMatchProvider, pinterestAudiencesProvider]
     .map(p => [p.name, p as unknown as ProviderFactory<never>]),
 );
