@@ -13,3 +13,6 @@ export { parseSpendRows, parseSpendCsv, importSpend, spendFor, listSpend, MAX_SP
 export { funnelReport, MAX_STEPS, type FunnelQuery, type FunnelReport, type FunnelStepReport } from './funnels/index.ts';
 export { pathReport, CONVERTED, DROPPED, type PathQuery, type PathReport, type PathStat, type ChannelStat, type StallStat, type SankeyNode, type SankeyLink } from './paths/index.ts';
 export { parseRange, duration, isIsoTime, type Range } from './range.ts';
+export { saveDropOffs, listCondition, LIST_EVENT, MAX_SAVED, type SaveDropOffsDeps, type SaveDropOffsInput, type SavedDropOffs } from './funnels/save.ts';
+export { revenueReport, REVENUE_INTERVALS, MAX_PERIODS, type RevenueInterval, type RevenueQuery, type RevenueReport, type RevenuePoint } from './revenue/index.ts';
+export { experimentReport, type ExperimentReport, type Arm, type ArmInput } from './experiments/index.ts';

@@ -11,13 +11,14 @@ const isApi = (url: string) => url.startsWith('/api/') || url.startsWith('/v1/')
 /**
  * Serves the built console at `/`. Any other GET that is not an API path gets index.html,
  * so deep links (/journeys/abc) load the app, which then routes on the client.
- * Hashed assets are cached for good; index.html never, so a new build is picked up.
+ * Hashed assets are cached for good; index.html never, so a new build is picked up. The
+ * build leaves brotli and gzip copies beside each asset, sent to browsers that accept them.
  */
 export async function consoleRoutes(app: FastifyInstance, { root = CONSOLE_DIR }: { root?: string } = {}) {
   const built = existsSync(join(root, 'index.html'));
   if (built) {
     await app.register(fastifyStatic, {
-      root, prefix: '/', wildcard: false, index: false,
+      root, prefix: '/', wildcard: false, index: false, preCompressed: true,
       setHeaders: (res, path) => { res.header('cache-control', path.includes(`${join(root, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache'); },
     });
     app.get('/assets/*', { schema: { hide: true } }, (req, reply) => reply.sendFile(`assets/${(req.params as { '*': string })['*']}`));

@@ -4,4 +4,5 @@ export { journeyStage } from './engine/stage.ts';
 export { JourneyCatalog } from './engine/catalog.ts';
 export { JOURNEY_TIMER, type Outbox, type Run, type RunStatus } from './engine/types.ts';
 export { JourneyService, type JourneyStatus } from './service.ts';
-export { journeyStats, lift } from './stats.ts';
+export { journeyStats, lift, type Rate } from './stats.ts';
+export { runsAtStep, stepOutcomes, journeyTotals, type StepRun, type StepOutcome } from './live.ts';

@@ -291,6 +291,6 @@ forEachStore('journey steps', kind => {
     const [run] = await runsOf(t, 'aud');
     assert.deepEqual([run.status, run.end_reason, run.step, iso(run.ended_at)], ['completed', 'exit step', null, iso(entered + DAY)]);
     const stats = (await t.admin('GET', `/api/v1/journeys/${id}/stats`)).json;
-    assert.deepEqual(stats.steps.end, { entered: 1, waiting: 0, movedOn: 1, sends: {} });
+    assert.deepEqual(stats.steps.end, { entered: 1, waiting: 0, movedOn: 1, sends: {}, opens: 0, clicks: 0, conversions: 0, revenue: 0 });
   }));
 });

@@ -2,3 +2,4 @@ export { resolveAndApply, INTERNAL_SOURCE, type CustomerStageDeps } from './stag
 export { applyEvent, mergeInto, emptyProfile } from './apply.ts';
 export { loadProfiles, saveProfiles, findLiveProfile } from './repo.ts';
 export { getProfile, findProfileId, timeline, deleteProfile, exportProfile, parseIdentifier, type ProfileView, type Timeline } from './service.ts';
+export { searchProfiles, type SearchHit } from './search.ts';

@@ -4,6 +4,8 @@ export { DefinitionCache, type Definitions, type SegmentDef, type TraitDef } fro
 export { segmentStage } from './stage.ts';
 export { segmentComputeJob } from './compute-job.ts';
 export { SegmentService, COMPUTE_JOB, type SegmentView } from './service.ts';
+export { type PreviewResult, type SampleProfile } from './preview.ts';
+export { segmentPaths, type SegmentUsage, type JourneyDefs } from './usage.ts';
 export { evaluateProfiles, SEGMENT_ENTERED, SEGMENT_EXITED, SEGMENT_TIMER } from './evaluate-profiles.ts';
 export { loadStates, type ProfileState, type HistorySource } from './load.ts';
 export { EventHistory } from './history.ts';

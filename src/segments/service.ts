@@ -5,6 +5,8 @@ import { parseCondition, compile, type Condition } from './condition/index.ts';
 import { parseComputedTrait, BUILTIN_NAMES } from './computed/index.ts';
 import { loadStates } from './load.ts';
 import { requirements } from './condition/index.ts';
+import { ReachCounter, sampleProfiles, type PreviewResult } from './preview.ts';
+import { usageOf, type JourneyDefs, type SegmentUsage } from './usage.ts';
 
 export const COMPUTE_JOB = 'segment_compute';
 
@@ -111,6 +113,13 @@ export class SegmentService {
     return { data: page.map(r => ({ profileId: r.profile_id, since: iso(r.since) })), nextCursor: rows.length > limit ? page[page.length - 1].profile_id : null };
   }
 
+  /** A page of members with what a person recognises each by (name, email, phone, user id), for the console. */
+  async membersWithContacts(workspaceId: string, id: string, opts: { limit?: number; cursor?: string }) {
+    const page = await this.members(workspaceId, id, opts);
+    const who = await sampleProfiles(this.db, page.data.map(m => m.profileId));
+    return { ...page, data: page.data.map((m, i) => ({ ...m, name: who[i].name, email: who[i].email, phone: who[i].phone, userId: who[i].userId })) };
+  }
+
   /** Segments a profile is in, for the profile view. */
   async membershipOf(profileId: string): Promise<{ id: string; name: string; since: string }[]> {
     const rows = await this.db.query<{ id: string; name: string; since: Date }>(
@@ -122,7 +131,7 @@ export class SegmentService {
    * Size of a condition without saving it: exact over up to `exactUpTo` profiles, else
    * estimated from a random sample of them.
    */
-  async preview(workspaceId: string, input: unknown, opts: { exactUpTo?: number; sample?: number } = {}): Promise<{ count: number; estimated: boolean; sample: string[]; total: number }> {
+  async preview(workspaceId: string, input: unknown, opts: { exactUpTo?: number; sample?: number } = {}): Promise<PreviewResult> {
     const condition = await validated(this.db, workspaceId, input, '');
     const compiled = compile(condition);
     const req = requirements(condition);
@@ -132,6 +141,7 @@ export class SegmentService {
     let matched = 0;
     let seen = 0;
     const sample: string[] = [];
+    const reach = new ReachCounter();
     let cursor = '';
     for (;;) {
       const ids = exact
@@ -143,12 +153,24 @@ export class SegmentService {
       for (const st of states.values()) {
         seen++;
         const r = compiled.evaluate({ profile: { id: st.id, traits: st.traits, channels: st.channels, consent: st.consent, lastLocation: st.lastLocation }, computed: st.computed, segments: st.segments, events: st.events }, now);
-        if (r.match) { matched++; if (sample.length < 20) sample.push(st.id); }
+        if (r.match) { matched++; reach.add(st.channels); if (sample.length < 20) sample.push(st.id); }
       }
       if (!exact || ids.length < 1000) break;
       cursor = ids[ids.length - 1];
     }
-    return { count: exact ? matched : Math.round((matched / Math.max(1, seen)) * total), estimated: !exact, sample, total };
+    const scale = exact ? 1 : total / Math.max(1, seen);
+    return {
+      count: Math.round(matched * scale), estimated: !exact, sample, total,
+      reachable: reach.scaled(scale), sampleProfiles: await sampleProfiles(this.db, sample.slice(0, 5)),
+    };
+  }
+
+  /** Where a segment is read: other segments' conditions and journeys (given by the caller, drafts and published versions). */
+  async usage(workspaceId: string, id: string, journeys: JourneyDefs[]): Promise<SegmentUsage> {
+    await this.get(workspaceId, id);
+    const rows = await this.db.query<{ id: string; name: string; condition: Condition }>(
+      'select id, name, condition from segments where workspace_id = $1 and id <> $2 order by created_at, id', [workspaceId, id]);
+    return usageOf(id, rows, journeys);
   }
 
   // Computed traits

@@ -3,9 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Omnis } from '../../app/index.ts';
 import {
-  CONDITION_OPS, MODEL_NAMES, classifyEvents, duration, funnelReport, getTaxonomy, importSpend, isIsoTime, listSpend,
-  parseRange, parseSpendCsv, parseSpendRows, pathReport, setTaxonomy, storeAttribution,
+  CONDITION_OPS, MODEL_NAMES, classifyEvents, duration, experimentReport, funnelReport, getTaxonomy, importSpend, isIsoTime, listSpend,
+  parseRange, parseSpendCsv, parseSpendRows, pathReport, REVENUE_INTERVALS, revenueReport, saveDropOffs, setTaxonomy, storeAttribution,
 } from '../../analytics/index.ts';
+import { journeyStats } from '../../journeys/index.ts';
 import { DURATION_RE } from '../../shared/index.ts';
 import { workspaceOf } from '../auth.ts';
 
@@ -46,14 +47,31 @@ const attributionBody = closed({
 });
 
 const where = closed({ property: z.string().min(1).max(200), op: z.enum(CONDITION_OPS), value });
+const funnelStep = closed({ event: z.string().min(1).max(200), where: z.array(where).max(20).optional(), channel: z.string().max(32).optional() });
 const funnelBody = closed({
   ...range,
-  steps: z.array(closed({ event: z.string().min(1).max(200), where: z.array(where).max(20).optional(), channel: z.string().max(32).optional() })).min(1).max(20),
+  steps: z.array(funnelStep).min(1).max(20),
   window: span('7d'),
   breakdown: z.string().min(1).max(200).optional().describe('channel, traits.x or properties.x (of step 1)'),
   segmentId: z.string().min(1).max(200).optional(),
   includeProfiles: z.boolean().default(false),
   maxProfiles: z.number().int().min(1).max(10_000).optional(),
+});
+
+const saveDropOffsBody = closed({
+  ...range,
+  steps: z.array(funnelStep).min(2).max(20),
+  window: span('7d'),
+  segmentId: z.string().min(1).max(200).optional().describe('the funnel was limited to this segment'),
+  step: z.number().int().min(2).describe('save who did the step before this one (1-based) and not this one'),
+  name: z.string().trim().min(1).max(200).describe('name of the segment created'),
+});
+
+const revenueQuery = z.object({
+  ...range,
+  interval: z.enum(REVENUE_INTERVALS).default('day'),
+  event: z.string().min(1).max(200).optional().describe("the conversion event; default the taxonomy's"),
+  value: z.string().min(1).max(200).optional().describe('field holding the value, default properties.revenue, else properties.total'),
 });
 
 const pathsBody = closed({
@@ -103,6 +121,35 @@ export async function analyticsRoutes(fastify: FastifyInstance, { omnis }: { omn
         segmentId: b.segmentId, includeProfiles: b.includeProfiles, maxProfiles: b.maxProfiles,
       });
     });
+
+  app.post('/analytics/funnels/segment', {
+    schema: {
+      summary: 'Save who dropped off at a funnel step as a segment (a fixed list: its size is the drop-off count once the pipeline has caught up)',
+      tags, body: saveDropOffsBody,
+    },
+  }, async (req, reply) => {
+    const b = req.body;
+    const saved = await saveDropOffs({
+      db: omnis.db, now: () => omnis.clock.now(),
+      createSegment: (ws, input) => omnis.segments.create(ws, input),
+      append: (ws, events) => omnis.log.append(ws, events),
+    }, workspaceOf(req), { steps: b.steps, windowMs: duration(b.window, 'window'), range: parseRange(b.from, b.to), segmentId: b.segmentId, step: b.step, name: b.name });
+    return reply.status(201).send(saved);
+  });
+
+  app.get('/analytics/revenue', { schema: { summary: 'Conversions and revenue per day, week or month, by the channel they were recorded on', tags, querystring: revenueQuery } },
+    async req => {
+      const q = req.query;
+      return revenueReport(omnis.db, workspaceOf(req), { range: parseRange(q.from, q.to), interval: q.interval, conversion: { event: q.event, value: q.value } });
+    });
+
+  app.get('/analytics/experiments/:journeyId', {
+    schema: { summary: "A journey's split paths as an experiment: each arm against the holdout (or the first arm), lift with a 95% interval", tags, params: z.object({ journeyId: z.string().min(1).max(200) }) },
+  }, async req => {
+    const journey = await omnis.journeys.get(workspaceOf(req), req.params.journeyId);
+    const stats = await journeyStats(omnis.db, journey.id);
+    return { journeyId: journey.id, name: journey.name, overall: stats.conversions, ...experimentReport(stats.paths) };
+  });
 
   app.post('/paths', { schema: { summary: 'Top paths to conversion, channel flows (Sankey), where journeys stall, start and end', tags, body: pathsBody } },
     async req => {

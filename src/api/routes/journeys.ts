@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Omnis } from '../../app/index.ts';
 import { simulateJourney } from '../../app/index.ts';
-import { journeyStats } from '../../journeys/index.ts';
+import { journeyProblems, journeyStats, journeyTotals, runsAtStep, stepOutcomes } from '../../journeys/index.ts';
 import { workspaceOf } from '../auth.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
@@ -14,7 +14,14 @@ export async function journeyRoutes(fastify: FastifyInstance, { omnis }: { omnis
   const tags = ['journeys'];
   const svc = omnis.journeys;
 
-  app.get('/journeys', { schema: { summary: 'Journeys', tags } }, async req => ({ data: await svc.list(workspaceOf(req)) }));
+  app.get('/journeys', { schema: { summary: 'Journeys, with runs entered and converted so far', tags } }, async req => {
+    const ws = workspaceOf(req);
+    const [list, totals] = await Promise.all([svc.list(ws), journeyTotals(omnis.db, ws)]);
+    return { data: list.map(j => ({ ...j, entered: totals[j.id]?.entered ?? 0, converted: totals[j.id]?.converted ?? 0 })) };
+  });
+  app.post('/journeys/validate', {
+    schema: { summary: 'Every problem of a definition being edited (each step checked on its own); nothing is stored', tags, body: z.object({ definition }) },
+  }, async req => { workspaceOf(req); const problems = journeyProblems(req.body.definition); return { problems, valid: !problems.some(p => !p.publishOnly), publishable: problems.length === 0 }; });
   app.post('/journeys', { schema: { summary: 'Create a journey (a draft; errors name the path)', tags, body: definition } },
     async (req, reply) => reply.status(201).send(await svc.create(workspaceOf(req), req.body)));
   app.get('/journeys/:id', { schema: { summary: 'A journey: its draft and its published version', tags, params: idParams } }, async req => svc.get(workspaceOf(req), req.params.id));
@@ -26,7 +33,24 @@ export async function journeyRoutes(fastify: FastifyInstance, { omnis }: { omnis
       async req => svc.setStatus(workspaceOf(req), req.params.id, action));
   }
   app.get('/journeys/:id/stats', { schema: { summary: 'Per step entered, waiting, moved on, sends; conversions per path, holdout and lift with a 95% interval', tags, params: idParams } },
-    async req => { await svc.get(workspaceOf(req), req.params.id); return journeyStats(omnis.db, req.params.id); });
+    async req => {
+      await svc.get(workspaceOf(req), req.params.id);
+      const [stats, outcomes] = await Promise.all([journeyStats(omnis.db, req.params.id), stepOutcomes(omnis.db, req.params.id)]);
+      const none = { entered: 0, waiting: 0, movedOn: 0, sends: {} };
+      const steps = Object.fromEntries([...new Set([...Object.keys(stats.steps), ...Object.keys(outcomes)])].map(id =>
+        [id, { ...(stats.steps[id] ?? none), ...(outcomes[id] ?? { opens: 0, clicks: 0, conversions: 0, revenue: 0 }) }]));
+      return { ...stats, steps };
+    });
+  app.get('/journeys/:id/steps/:step/runs', {
+    schema: {
+      summary: 'Who is at a step right now: active runs there, oldest arrival first', tags,
+      params: idParams.extend({ step: z.string().min(1).max(64) }),
+      querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(500).optional() }),
+    },
+  }, async req => {
+    await svc.get(workspaceOf(req), req.params.id);
+    return runsAtStep(omnis.db, req.params.id, req.params.step, { limit: req.query.limit, cursor: req.query.cursor });
+  });
   app.post('/journeys/:id/simulate', {
     schema: {
       summary: 'Run the real engine on a virtual clock over a throwaway profile; nothing is sent', tags, params: idParams,

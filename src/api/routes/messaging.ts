@@ -38,6 +38,9 @@ export async function messagingRoutes(fastify: FastifyInstance, { messaging }: {
     },
   }, async req => channelView(await messaging.channels.put(workspaceOf(req), req.params.channel, req.body)));
 
+  app.get('/providers', { schema: { summary: 'Providers a channel can use: the channels each serves, its settings (JSON Schema) and which are secret', tags } },
+    async () => ({ data: messaging.channels.providers() }));
+
   app.get('/channels', { schema: { summary: 'Configured channels', tags } },
     async req => ({ channels: (await messaging.channels.list(workspaceOf(req))).map(channelView) }));
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Omnis } from '../../app/index.ts';
-import { getProfile, findProfileId, timeline, deleteProfile, exportProfile } from '../../profiles/index.ts';
+import { getProfile, findProfileId, timeline, deleteProfile, exportProfile, searchProfiles } from '../../profiles/index.ts';
 import { invalid } from '../../shared/index.ts';
 import { workspaceOf } from '../auth.ts';
 
@@ -28,6 +28,16 @@ export async function profileRoutes(fastify: FastifyInstance, { omnis }: { omnis
   }, async req => {
     const ws = workspaceOf(req);
     return full(ws, await findProfileId(omnis.db, ws, req.query.identifier));
+  });
+
+  app.get('/profiles/search', {
+    schema: {
+      summary: 'Profiles holding an identifier equal to q under any identifier type (email, phone, user_id, loyalty_id...), each normalised its own way',
+      tags, querystring: z.object({ q: z.string().min(1).max(300).describe('what the customer gives: an email, a phone number, a loyalty card number...; or type:value'), limit: z.coerce.number().int().min(1).max(50).default(20) }),
+    },
+  }, async req => {
+    const ws = workspaceOf(req);
+    return { data: await searchProfiles(omnis.db, ws, req.query.q, await omnis.settings.rulesFor(ws), req.query.limit) };
   });
 
   app.get('/profiles/:id', { schema: { summary: 'A profile (a merged-away id resolves to its survivor)', tags, params: idParams } },

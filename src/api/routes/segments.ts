@@ -30,14 +30,20 @@ export async function segmentRoutes(fastify: FastifyInstance, { omnis }: { omnis
     await svc.remove(workspaceOf(req), req.params.id);
     return reply.status(204).send();
   });
+  app.get('/segments/:id/usage', { schema: { summary: 'Where a segment is used: journeys (entry, branches, drafts included) and other segments that reference it', tags, params: idParams } },
+    async req => {
+      const ws = workspaceOf(req);
+      const journeys = await Promise.all((await omnis.journeys.list(ws)).map(j => omnis.journeys.get(ws, j.id)));
+      return svc.usage(ws, req.params.id, journeys);
+    });
   app.get('/segments/:id/members', {
     schema: {
-      summary: 'Members, paged by cursor; format=csv exports them all', tags, params: idParams,
+      summary: 'Members with name, email, phone and user id, paged by cursor; format=csv exports their ids', tags, params: idParams,
       querystring: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), format: z.enum(['json', 'csv']).default('json') }),
     },
   }, async (req, reply) => {
     const ws = workspaceOf(req);
-    if (req.query.format === 'json') return svc.members(ws, req.params.id, req.query);
+    if (req.query.format === 'json') return svc.membersWithContacts(ws, req.params.id, req.query);
     reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.id}.csv"`);
     const lines = ['profile_id,since'];
     let cursor: string | undefined;

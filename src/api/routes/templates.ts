@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Omnis } from '../../app/index.ts';
-import { renderTemplate } from '../../messaging/index.ts';
+import { renderTemplate, validateTemplate, type Template } from '../../messaging/index.ts';
 import { getProfile } from '../../profiles/index.ts';
 import { notFound } from '../../shared/index.ts';
 import { workspaceOf } from '../auth.ts';
@@ -30,17 +30,25 @@ export async function templateRoutes(fastify: FastifyInstance, { omnis }: { omni
   });
   app.post('/templates/:key/preview', {
     schema: {
-      summary: 'Render a template for a profile (sandboxed; nothing is sent)', tags, params: keyParams,
-      body: z.object({ profileId: z.string().min(1), channel: z.string().optional(), locale: z.string().optional(), event: z.record(z.string(), z.unknown()).optional(), offer: z.record(z.string(), z.unknown()).optional() }),
+      summary: 'Render a template for a profile (sandboxed; nothing is sent); with `template`, render that unsaved draft instead', tags, params: keyParams,
+      body: z.object({
+        profileId: z.string().min(1), channel: z.string().optional(), locale: z.string().optional(), event: z.record(z.string(), z.unknown()).optional(), offer: z.record(z.string(), z.unknown()).optional(),
+        template: z.record(z.string(), z.unknown()).optional().describe('a variant being edited: validated like a save (errors name the field), rendered, not stored'),
+      }),
     },
   }, async req => {
     const ws = workspaceOf(req);
     const profile = await getProfile(omnis.db, ws, req.body.profileId);
-    const variants = await store.variants(ws, req.params.key, req.body.channel);
-    if (!variants.length) throw notFound(`template ${req.params.key}${req.body.channel ? ` for ${req.body.channel}` : ''}`);
     const [{ computed }] = await omnis.db.query<{ computed: Record<string, unknown> }>('select computed from profiles where id = $1', [profile.id]);
     const locale = req.body.locale ?? (typeof profile.traits.locale === 'string' ? profile.traits.locale : null);
-    const template = (await store.load(ws, req.params.key, variants[0].channel, locale))!;
+    let template: Template;
+    if (req.body.template) {
+      template = await validateTemplate({ ...req.body.template, key: req.params.key });
+    } else {
+      const variants = await store.variants(ws, req.params.key, req.body.channel);
+      if (!variants.length) throw notFound(`template ${req.params.key}${req.body.channel ? ` for ${req.body.channel}` : ''}`);
+      template = (await store.load(ws, req.params.key, variants[0].channel, locale))!;
+    }
     const content = await renderTemplate(template, {
       profile: { id: profile.id, traits: profile.traits, computed }, event: req.body.event ?? {}, offer: req.body.offer ?? {},
     });

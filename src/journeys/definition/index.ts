@@ -8,3 +8,4 @@ export { parseJourney } from './parse.ts';
 export { validateForPublish, referencedSegments, referencedTemplates, templateFor, type PublishChecks, type TemplateRef } from './publish.ts';
 export { successors, letsTimePass, type Edge } from './graph.ts';
 export { nextLocalTime, zonedInstant, localParts, localDate, localMinuteOfDay, offsetAt, isTimeZone, LOCAL_TIME_RE, type LocalParts } from './local-time.ts';
+export { journeyProblems, type Problem } from './problems.ts';

@@ -10,6 +10,7 @@ import { ProviderError, type AudienceProvider, type Provider } from '../provider
 import type { CaptureDeps } from '../providers/capture.ts';
 import { secretBox, type SecretBox } from './secrets.ts';
 import { channelsOf, defaultRegistry, type ProviderEntry, type ProviderRegistry } from './registry.ts';
+import { providerCatalog, type ProviderInfo } from './catalog.ts';
 
 /** How a stored secret is shown; PUT it back unchanged to keep the stored value. */
 export const MASK = '••••';
@@ -75,6 +76,11 @@ export class ChannelService {
   /** Providers that can serve a channel, for error messages and the console. */
   providersFor(channel: string): string[] {
     return Object.values(this.registry).filter(f => channelsOf(f).includes(channel)).map(f => f.name).sort();
+  }
+
+  /** Every provider this server has, with its settings schema, for the console's channel forms. */
+  providers(): ProviderInfo[] {
+    return providerCatalog(this.registry);
   }
 
   async put(workspaceId: string, channel: string, input: ChannelConfigInput): Promise<ChannelConfigView> {

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { forEachStore, startTestOmnis } from '../testing/index.ts';
+import { H, advance, messagesOf, person, profileId, publish, setUpChannels, track } from './acceptance-helpers.ts';
+
+/** The console's live view: who is at a step, per-step opens/clicks/conversions, list totals, and all-problems validation. */
+forEachStore('journey live view', kind => {
+  test('runs at a step page by arrival; stats count opens, clicks and conversions per step; the list has totals', async () => {
+    const t = await startTestOmnis(kind);
+    try {
+      await setUpChannels(t, ['hello']);
+      const id = await publish(t, {
+        name: 'Welcome', entry: { event: 'Signed Up' }, goal: { event: 'Order Completed', within: '30d' }, start: 'hello',
+        steps: { hello: { type: 'send', channel: 'email', template: 'hello', next: 'wait' }, wait: { type: 'wait', for: '2d', next: 'end' }, end: { type: 'exit' } },
+      });
+      for (const u of ['ann', 'bob', 'cy']) { await person(t, u); await track(t, u, 'Signed Up'); await t.omnis.settle(); await advance(t, H); }
+
+      const all = await t.admin('GET', `/api/v1/journeys/${id}/steps/wait/runs`);
+      assert.equal(all.status, 200, JSON.stringify(all.json));
+      const ids = await Promise.all(['ann', 'bob', 'cy'].map(u => profileId(t, u)));
+      assert.deepEqual(all.json.data.map((r: { profileId: string }) => r.profileId), ids, 'oldest arrival first');
+      assert.ok(all.json.data.every((r: { since: string; waiting: string }) => Date.parse(r.since) > 0 && r.waiting === 'timer'));
+      const first = await t.admin('GET', `/api/v1/journeys/${id}/steps/wait/runs?limit=2`);
+      assert.equal(first.json.data.length, 2);
+      assert.ok(first.json.nextCursor);
+      const second = await t.admin('GET', `/api/v1/journeys/${id}/steps/wait/runs?limit=2&cursor=${first.json.nextCursor}`);
+      assert.deepEqual(second.json.data.map((r: { profileId: string }) => r.profileId), [ids[2]]);
+      assert.equal(second.json.nextCursor, null);
+      assert.deepEqual((await t.admin('GET', `/api/v1/journeys/${id}/steps/hello/runs`)).json.data, [], 'nobody waits at a send');
+      const bad = await t.admin('GET', `/api/v1/journeys/${id}/steps/wait/runs?cursor=nonsense`);
+      assert.equal(bad.status, 400);
+      assert.match(bad.json.error.message, /cursor/);
+      assert.equal((await t.admin('GET', '/api/v1/journeys/jrn_nope/steps/wait/runs')).status, 404);
+
+      const [annMail] = await messagesOf(t, 'ann');
+      assert.equal(annMail.status, 'sent');
+      // Two opens of one message count once.
+      for (const event of ['Email Opened', 'Email Opened', 'Email Link Clicked']) await track(t, 'ann', event, { messageId: annMail.id });
+      await track(t, 'bob', 'Order Completed', { total: 120 });
+      await t.omnis.settle();
+
+      const s = (await t.admin('GET', `/api/v1/journeys/${id}/stats`)).json;
+      assert.deepEqual([s.steps.hello.opens, s.steps.hello.clicks, s.steps.hello.conversions, s.steps.hello.revenue], [1, 1, 1, 120]);
+      assert.deepEqual([s.steps.wait.entered, s.steps.wait.waiting, s.steps.wait.conversions], [3, 2, 1]);
+      assert.equal(s.steps.hello.sends.sent, 3, 'the existing counts are still there');
+      const list = (await t.admin('GET', '/api/v1/journeys')).json.data;
+      assert.deepEqual(list.map((j: { id: string; entered: number; converted: number }) => [j.id, j.entered, j.converted]), [[id, 3, 1]]);
+    } finally { await t.close(); }
+  });
+
+  test('validate reports every broken step at once, and what only publishing refuses', async () => {
+    const t = await startTestOmnis(kind);
+    try {
+      const def = {
+        name: 'Half done', entry: { event: 'Signed Up' }, start: 'mail',
+        steps: {
+          mail: { type: 'send', channel: 'email', template: '', next: 'watch' },
+          watch: { type: 'wait_event', events: [{ event: '', next: 'fax' }], timeout: '1d', on_timeout: 'fax' },
+          fax: { type: 'send', channel: 'fax', template: 'x', next: 'end' },
+          end: { type: 'exit' },
+        },
+      };
+      const r = await t.admin('POST', '/api/v1/journeys/validate', { definition: def });
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      const byStep = Object.fromEntries(r.json.problems.map((p: { step: string; path: string; publishOnly: boolean }) => [p.step, [p.path, p.publishOnly]]));
+      assert.deepEqual(byStep, { mail: ['steps.mail.template', true], watch: ['steps.watch.events.0.event', false], fax: ['steps.fax.channel', false] });
+      assert.deepEqual([r.json.valid, r.json.publishable], [false, false]);
+      const fixed = { ...def, steps: { ...def.steps, mail: { ...def.steps.mail, template: 'hi' }, watch: { ...def.steps.watch, events: [{ event: 'Clicked', next: 'fax' }] }, fax: { ...def.steps.fax, channel: 'sms' } } };
+      const ok = await t.admin('POST', '/api/v1/journeys/validate', { definition: fixed });
+      assert.deepEqual(ok.json, { problems: [], valid: true, publishable: true });
+      const graph = await t.admin('POST', '/api/v1/journeys/validate', { definition: { ...fixed, start: 'nowhere' } });
+      assert.deepEqual(graph.json.problems.map((p: { path: string; step: string | null }) => [p.path, p.step]), [['start', null]]);
+    } finally { await t.close(); }
+  });
+});
