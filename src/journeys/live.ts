@@ -53,6 +53,7 @@ export async function stepOutcomes(db: Db, journeyId: string): Promise<Record<st
               count(distinct m.id) filter (where e.name like '%Clicked' or e.name like '%Tapped')::int as clicks
          from messages m join events e on e.workspace_id = m.workspace_id and e.body->'properties'->>'messageId' = m.id
         where m.journey_id = $1 and m.step_id is not null and e.ts >= m.created_at
+          and e.body->'properties'->>'messageId' is not null
         group by m.step_id`, [journeyId]),
     db.query<{ step_id: string; conversions: number; revenue: number }>(
       `select s.step_id, count(*)::int as conversions, coalesce(sum(r.revenue), 0)::float8 as revenue

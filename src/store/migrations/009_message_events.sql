@@ -3,3 +3,5 @@
 -- Only those events carry the key, so the index stays small.
 create index events_message_ref on events ((body->'properties'->>'messageId'))
   where (body->'properties'->>'messageId') is not null;
+-- The planner needs to know how rare the key is to pick the index for a join.
+create statistics events_message_ref_stats on ((body->'properties'->>'messageId')) from events;
