@@ -1,14 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openStore, migrate, type Db } from '../src/store/index.ts';
+import { migrate, type Db } from '../src/store/index.ts';
 import { systemClock, type ConsentEntry } from '../src/shared/index.ts';
 import { createMessaging, benchRender, renderTemplate, type MessagingProfile, type Template, type OutboundMessage } from '../src/messaging/index.ts';
 import { smtpProvider } from '../src/messaging/providers/smtp.ts';
 import { twilioProvider } from '../src/messaging/providers/twilio.ts';
 import { startFakeSmtp } from '../src/messaging/providers/testing/fakeSmtp.ts';
 import { startFakeHttp } from '../src/messaging/providers/testing/fakeHttp.ts';
+import { eachStore } from './stores.ts';
 
 /**
  * Issue 5's figures, per storage driver: messages dispatched per second through the outbox
@@ -41,7 +39,7 @@ async function straight(n: number, send: (i: number) => Promise<unknown>): Promi
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>, report: (l: string) => void) {
+async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>, report: (l: string) => void): Promise<void> {
   const { db, cleanup } = await open();
   const smtp = await startFakeSmtp();
   const twilio = await startFakeHttp(req => ({ status: 201, body: { sid: `SM${randomBytes(8).toString('hex')}`, status: 'queued', to: req.form().get('To') } }));
@@ -98,16 +96,5 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
 }
 
 export default async function bench(report: (line: string) => void) {
-  const pgUrl = process.env.OMNIS_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
-  const drivers = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',');
-  if (drivers.includes('postgres')) await one('postgres', async () => {
-    const schema = `bench_${randomBytes(4).toString('hex')}`;
-    const db = await openStore({ databaseUrl: pgUrl, schema, poolSize: 8 });
-    return { db, cleanup: async () => { await db.query(`drop schema ${schema} cascade`); await db.close(); } };
-  }, report).catch(e => report(`dispatch [postgres] skipped: ${(e as Error).message}`));
-  if (drivers.includes('pglite')) await one('pglite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'omnis-bench-'));
-    const db = await openStore({ dataDir: dir, databaseUrl: '' });
-    return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
-  }, report);
+  await eachStore('dispatch', one, report);
 }

@@ -1,13 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { createOmnis, DEFAULT_WORKSPACE } from '../src/app/index.ts';
 import { buildServer } from '../src/api/index.ts';
 import { createKey } from '../src/ingest/index.ts';
-import { openStore, type Db } from '../src/store/index.ts';
+import { type Db } from '../src/store/index.ts';
 import { INSERT_EVENTS_SQL_FOR_BENCH } from './sql.ts';
+import { eachStore } from './stores.ts';
 
 /**
  * Issue 2's figures, per storage driver:
@@ -54,7 +51,7 @@ async function baseline(db: Db, events: ReturnType<typeof makeEvents>): Promise<
   return events.length / s;
 }
 
-async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>, report: (l: string) => void) {
+async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>, report: (l: string) => void): Promise<void> {
   const { db, cleanup } = await open();
   try {
     const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), batchSize: process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined });
@@ -94,16 +91,5 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
 }
 
 export default async function bench(report: (line: string) => void) {
-  const pgUrl = process.env.OMNIS_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
-  const drivers = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',');
-  if (drivers.includes('postgres')) await one('postgres', async () => {
-    const schema = `bench_${randomBytes(4).toString('hex')}`;
-    const db = await openStore({ databaseUrl: pgUrl, schema, poolSize: 8 });
-    return { db, cleanup: async () => { await db.query(`drop schema ${schema} cascade`); await db.close(); } };
-  }, report).catch(e => report(`ingest [postgres] skipped: ${(e as Error).message}`));
-  if (drivers.includes('pglite')) await one('pglite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'omnis-bench-'));
-    const db = await openStore({ dataDir: dir, databaseUrl: '' });
-    return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
-  }, report);
+  await eachStore('ingest', one, report);
 }

@@ -1,6 +1,6 @@
 // End-to-end harness for the console: a real `omnis serve` process with its own data folder,
 // Debian's Chromium through playwright-core, and screenshots kept as test artifacts.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,4 +93,16 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Polls until the locator's text is `want` (or matches it), so a test waits on what the user would see. */
+export async function textIs(l: Locator, want: string | RegExp, timeout = 15_000) {
+  const until = Date.now() + timeout;
+  let last: string | null = null;
+  while (Date.now() < until) {
+    last = await l.textContent({ timeout: 1000 }).catch(() => null);
+    if (last !== null && (typeof want === 'string' ? last.trim() === want : want.test(last))) return;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(`expected ${String(want)}, last saw ${JSON.stringify(last)}`);
 }

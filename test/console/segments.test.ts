@@ -3,22 +3,9 @@
 // then saved, computed and listed as members.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Locator } from 'playwright-core';
-import { chromiumProblem, startConsole, type Console } from './harness.ts';
+import { chromiumProblem, textIs, startConsole, type Console } from './harness.ts';
 
 const problem = chromiumProblem();
-
-/** Polls until the locator's text is `want` (or matches it), so a test waits on what the user would see. */
-async function textIs(l: Locator, want: string | RegExp, timeout = 15_000) {
-  const until = Date.now() + timeout;
-  let last: string | null = null;
-  while (Date.now() < until) {
-    last = await l.textContent({ timeout: 1000 }).catch(() => null);
-    if (last !== null && (typeof want === 'string' ? last.trim() === want : want.test(last))) return;
-    await new Promise(r => setTimeout(r, 100));
-  }
-  throw new Error(`expected ${String(want)}, last saw ${JSON.stringify(last)}`);
-}
 
 describe('segment builder in the console', { skip: problem ?? false }, () => {
   let c: Console;

@@ -3,21 +3,9 @@
 // policy saves through its form; a read-only user created in Users signs in and sees only reads.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Locator } from 'playwright-core';
-import { chromiumProblem, startConsole, type Console } from './harness.ts';
+import { chromiumProblem, textIs, startConsole, type Console } from './harness.ts';
 
 const problem = chromiumProblem();
-
-async function textIs(l: Locator, want: string | RegExp, timeout = 15_000) {
-  const until = Date.now() + timeout;
-  let last: string | null = null;
-  while (Date.now() < until) {
-    last = await l.textContent({ timeout: 1000 }).catch(() => null);
-    if (last !== null && (typeof want === 'string' ? last.trim() === want : want.test(last))) return;
-    await new Promise(r => setTimeout(r, 100));
-  }
-  throw new Error(`expected ${String(want)}, last saw ${JSON.stringify(last)}`);
-}
 
 describe('templates and settings in the console', { skip: problem ?? false }, () => {
   let c: Console;
