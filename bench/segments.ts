@@ -198,9 +198,9 @@ const LOAD_SQL = [
             jsonb_build_object('properties', jsonb_build_object('sku', 'SKU-' || (h / 10) % 500, 'price', 100 + (h / 7) % 900,
               'category', (array['mattress', 'pillow', 'bed', 'sheet'])[1 + (h / 3) % 4]), 'traits', '{}'::jsonb, 'context', '{}'::jsonb)
        from g, lateral (select to_timestamp($3 / 1000.0) - make_interval(secs => case when abs(o - 30 * 86400) < 10800 then o + 21600 else o end) as t) x
-     returning seq, ts, anonymous_id
+     returning seq, ts, anonymous_id, name
    )
-   insert into profile_events (profile_id, ts, seq) select anonymous_id, ts, seq from ins`,
+   insert into profile_events (profile_id, ts, seq, name) select anonymous_id, ts, seq, coalesce(name, '') from ins`,
 ];
 
 const BASELINE_SQL = `
