@@ -125,14 +125,17 @@ function countDecision(f: CountFilter | undefined, bound: string): string {
 /** A comparison of the value at `path` in a jsonb column, as sure as SQL can be (see compare.ts). */
 function valueSql(col: string, path: string, c: Comparison, param: (v: unknown) => string): string {
   const keys = splitPath(path);
-  const v = keys.length === 1 ? `(${col} -> ${param(keys[0])}::text)` : `(${col} #> ${param(keys)}::text[])`;
-  const test = positiveSql(c, v, param);
+  // Parameters are taken only once the comparison is known to be expressible: an unused one has no type.
+  const test = positiveSql(c, VALUE, param);
   if (test === null) return 'null::boolean';
-  const positive = ['neq', 'not_in', 'not_exists'].includes(c.op) ? `(not ${test})` : test;
+  const v = keys.length === 1 ? `(${col} -> ${param(keys[0])}::text)` : `(${col} #> ${param(keys)}::text[])`;
+  const positive = (['neq', 'not_in', 'not_exists'].includes(c.op) ? `(not ${test})` : test).replaceAll(VALUE, v);
   // The evaluator reads a path through an array on every element; SQL does not, so say nothing.
   const prefixes = keys.map((_, i) => i === 0 ? col : `${col} #> ${param(keys.slice(0, i))}::text[]`);
   return `(case when ${prefixes.map(x => `jsonb_typeof(${x}) = 'array'`).join(' or ')} then null else ${positive} end)`;
 }
+
+const VALUE = '\u0000value\u0000';
 
 /** Numbers as the evaluator sees them (doubles); huge ones left to it. */
 const num = (v: string) => `(case when ${v}::numeric between -1e300 and 1e300 then ${v}::float8 end)`;
