@@ -31,7 +31,7 @@ export function segmentComputeJob(deps: { defs: DefinitionCache; clock: Clock; c
     const now = deps.clock.now();
     if (range.hi !== null) {
       const ids = await undecided(tx, job.workspace_id, seg, state.cursor, range.hi, now);
-      await evaluateProfiles(tx, job.workspace_id, ids, defs, { now, segments: [seg], traits: [], emit: null, tag: 'compute' });
+      await evaluateProfiles(tx, job.workspace_id, ids, defs, { now, segments: [seg], traits: [], emit: null, tag: 'compute', lean: true });
     }
     const next = { ...state, cursor: range.hi ?? state.cursor, done: state.done + range.n, total: Math.max(state.total, state.done + range.n) };
     if (range.n < chunk) {
