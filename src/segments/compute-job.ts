@@ -55,7 +55,7 @@ export async function undecided(tx: Tx, workspaceId: string, seg: SegmentDef, lo
   const d = conditionSql(seg.condition, now, v => `$${params.push(v)}`);
   const counts = d.counts.length ? `left join (
       select profile_id, ${d.counts.map(c => `count(*) filter (where ${c.filter}) as ${c.alias}`).join(', ')}
-        from profile_events where profile_id > $2 and profile_id <= $3${d.names ? ` and name = any($${params.push(d.names)}::text[])` : ''}
+        from profile_events where profile_id > $2 and profile_id <= $3 and (${d.counts.map(c => c.filter).join(' or ')})
        group by profile_id) c on c.profile_id = p.id` : '';
   const rows = await tx.query<{ id: string }>(
     `select p.id from profiles p ${counts}

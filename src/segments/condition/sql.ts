@@ -26,9 +26,8 @@ export interface SqlCount { alias: string; filter: string }
 export interface SqlDecision {
   /** Boolean over `p` (the profiles row) and `c` (the counts, one row per profile, may be absent). */
   expr: string;
+  /** Every count filters rows by name and time, so rows passing none of them can be left out. */
   counts: SqlCount[];
-  /** Event names the counts read; null when some count reads every name. */
-  names: string[] | null;
 }
 
 /**
@@ -37,10 +36,7 @@ export interface SqlDecision {
  */
 export function conditionSql(cond: Condition, now: number, param: (v: unknown) => string): SqlDecision {
   const counts = new Map<string, SqlCount>();
-  let names: Set<string> | null = new Set();
   const count = (name: string | undefined, after: number | null): string => {
-    if (name === undefined) names = null;
-    else names?.add(name);
     // One ms wider than the evaluator's bound: timestamps reach it rounded to the ms.
     const filter = [name === undefined ? 'true' : `name = ${param(name)}::text`,
       after === null ? 'true' : `ts > to_timestamp(${param(after - 1)}::float8 / 1000.0)`].join(' and ');
@@ -68,7 +64,7 @@ export function conditionSql(cond: Condition, now: number, param: (v: unknown) =
     return 'null::boolean'; // near, sample: only the evaluator knows
   };
   const expr = node(cond);
-  return { expr, counts: [...counts.values()], names: names === null ? null : [...names] };
+  return { expr, counts: [...counts.values()] };
 }
 
 const anyName = (name: string) => (name === ANY_EVENT ? undefined : name);
