@@ -46,9 +46,9 @@ const INSERT_SQL = `
     insert into events (workspace_id, message_id, type, name, channel, user_id, anonymous_id, ts, received_at, source_id, body)
     select '${WS}', x.m, x.t, x.n, x.c, null, x.a, to_timestamp(x.ts / 1000.0), to_timestamp(x.ts / 1000.0), null, x.b
       from jsonb_to_recordset($1::jsonb) as x(m text, t text, n text, c text, a text, ts float8, b jsonb)
-    returning seq, ts, anonymous_id
+    returning seq, ts, anonymous_id, name
   )
-  insert into profile_events (profile_id, ts, seq) select anonymous_id, ts, seq from ins`;
+  insert into profile_events (profile_id, ts, seq, name) select anonymous_id, ts, seq, coalesce(name, '') from ins`;
 
 export default async function bench(report: (line: string) => void): Promise<void> {
   const pgUrl = process.env.OMNIS_TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';

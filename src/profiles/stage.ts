@@ -125,9 +125,9 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   await insertConflicts(tx, workspaceId, conflicts);
   if (kept.length) {
     await tx.query(
-      `insert into profile_events (profile_id, ts, seq)
-       select x.p, to_timestamp(x.t / 1000.0), x.s from jsonb_to_recordset($1::jsonb) as x(s bigint, p text, t float8)`,
-      [JSON.stringify(kept.map(e => ({ s: e.seq, p: e.profileId, t: e.timestamp })))],
+      `insert into profile_events (profile_id, ts, seq, name)
+       select x.p, to_timestamp(x.t / 1000.0), x.s, x.n from jsonb_to_recordset($1::jsonb) as x(s bigint, p text, t float8, n text)`,
+      [JSON.stringify(kept.map(e => ({ s: e.seq, p: e.profileId, t: e.timestamp, n: e.event ?? '' })))],
     );
   }
   if (dropped.length) await tx.query('delete from events where seq = any($1::bigint[])', [dropped]);

@@ -19,6 +19,8 @@ export interface EvaluateOptions {
   tag: string;
   /** The pipeline's in-memory event history (incremental path only). */
   history?: HistorySource;
+  /** Load only the event fields the segments read (the full compute; no computed traits then). */
+  lean?: boolean;
 }
 
 export interface EvaluateResult { entered: number; exited: number; evaluated: number }
@@ -37,7 +39,8 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
   const anyEvents = o.segments.some(s => s.req.events === 'any') || o.traits.length > 0 && o.traits.some(t => t.def === null || t.def.event === '*');
   const names = anyEvents ? null : [...new Set([...o.segments.flatMap(s => (s.req.events === 'any' ? [] : [...s.req.events])), ...o.traits.map(t => t.def?.event ?? '')])].filter(Boolean);
   const needEvents = lookback !== 0 || o.traits.length > 0;
-  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : [], { history: o.history, memberships: o.segments.length > 0 });
+  const fields = o.lean && !o.traits.length ? { properties: o.segments.some(s => s.req.properties), kinds: o.segments.some(s => s.req.eventKinds) } : undefined;
+  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : [], { history: o.history, memberships: o.segments.length > 0, fields });
 
   const computedUpdates: { id: string; computed: Record<string, unknown> }[] = [];
   const joins: { s: string; p: string }[] = [];

@@ -17,7 +17,7 @@ forEachStore('the pipeline keeps profiles\' event history in memory only while t
       `insert into events (workspace_id, message_id, type, name, channel, ts, received_at, body)
        values ('w', $1, 'track', $2, 'web', to_timestamp($3 / 1000.0), now(), $4) returning seq::text as seq`,
       [`m${++n}`, name, at, JSON.stringify({ properties })]);
-    await t.db.query('insert into profile_events (profile_id, ts, seq) values ($1, to_timestamp($2 / 1000.0), $3)', [profile, at, seq]);
+    await t.db.query('insert into profile_events (profile_id, ts, seq, name) values ($1, to_timestamp($2 / 1000.0), $3, $4)', [profile, at, seq, name]);
     return { seq: Number(seq), workspaceId: 'w', messageId: `m${n}`, type: 'track', event: name, channel: 'web', timestamp: at, receivedAt: at, userId: null, anonymousId: 'a', sourceId: null, properties, traits: {}, context: {}, profileId: profile } as StoredEvent;
   }
   const names = (m: Map<string, { event: string | null }[]>, id: string) => (m.get(id) ?? []).map(e => e.event);

@@ -24,9 +24,11 @@ export interface ProfileState {
  * memberships, and their events since `since` (all of them when null), optionally only the
  * named ones. Internal events ($timer...) are never data. With `history`, events come from the
  * pipeline's in-memory history; `memberships: false` skips them when no segment is evaluated.
+ * `fields` leaves out what no condition reads (see Requirements): without properties or
+ * type/channel the events come from profile_events alone (type and channel then read '').
  */
 export async function loadStates(q: Queryable, ids: readonly string[], since: number | null, names: readonly string[] | null,
-  opts: { history?: HistorySource; memberships?: boolean } = {}): Promise<Map<string, ProfileState>> {
+  opts: { history?: HistorySource; memberships?: boolean; fields?: { properties: boolean; kinds: boolean } } = {}): Promise<Map<string, ProfileState>> {
   const out = new Map<string, ProfileState>();
   if (!ids.length) return out;
   const source = opts.history;
@@ -36,14 +38,7 @@ export async function loadStates(q: Queryable, ids: readonly string[], since: nu
       'select id, traits, channels, consent, last_location, computed from profiles where id = any($1::text[]) and merged_into is null', [ids]),
     opts.memberships === false ? Promise.resolve([]) : q.query<{ profile_id: string; segment_id: string }>('select profile_id, segment_id from segment_members where profile_id = any($1::text[])', [ids]),
     names && names.length === 0 || fromHistory ? Promise.resolve([]) : q.query<{ profile_id: string; name: string | null; type: string; channel: string; ts: Date; properties: JsonObject | null }>(
-      // Conditions read events' properties only (location comes from the profile), so context is not loaded.
-      `select pe.profile_id, e.name, e.type, e.channel, pe.ts, e.body->'properties' as properties
-         from profile_events pe join events e on e.seq = pe.seq
-        where pe.profile_id = any($1::text[])
-          and ($2::float8 is null or pe.ts > to_timestamp($2::float8 / 1000.0))
-          and ($3::text[] is null or e.name = any($3::text[]))
-          and (e.name is null or e.name not like '$%')
-        order by pe.profile_id, pe.ts, pe.seq`, [ids, since, names]),
+      eventsSql(opts.fields ?? { properties: true, kinds: true }), [ids, since, names]),
     fromHistory ? source!.history.load(q, ids, source.batch, source.afterCommit) : Promise.resolve(null),
   ]);
   for (const p of profiles) {
@@ -62,4 +57,17 @@ export async function loadStates(q: Queryable, ids: readonly string[], since: nu
     out.get(e.profile_id)?.events.push({ event: e.name, type: e.type, channel: e.channel, timestamp: ms(e.ts), properties: e.properties ?? {} });
   }
   return out;
+}
+
+function eventsSql(fields: { properties: boolean; kinds: boolean }): string {
+  const where = `where pe.profile_id = any($1::text[])
+      and ($2::float8 is null or pe.ts > to_timestamp($2::float8 / 1000.0))
+      and ($3::text[] is null or pe.name = any($3::text[]))
+      and pe.name not like '$%'
+    order by pe.profile_id, pe.ts, pe.seq`;
+  // profile_events keeps a missing name as ''.
+  if (!fields.properties && !fields.kinds) return `select pe.profile_id, nullif(pe.name, '') as name, '' as type, '' as channel, pe.ts, null as properties from profile_events pe ${where}`;
+  // Conditions read events' properties only (location comes from the profile), so context is not loaded.
+  return `select pe.profile_id, e.name, e.type, e.channel, pe.ts, ${fields.properties ? `e.body->'properties'` : 'null'} as properties
+    from profile_events pe join events e on e.seq = pe.seq ${where}`;
 }

@@ -15,3 +15,4 @@ export { getPath, splitPath } from './path.ts';
 export { toNumber, toTime, isScalar, type Scalar } from './coerce.ts';
 export { distanceKm, lastKnownLocation, addressPoint } from './geo.ts';
 export { sampleBucket, fnv1a } from './sample.ts';
+export { conditionSql, type SqlDecision, type SqlCount } from './sql.ts';

@@ -29,15 +29,20 @@ export interface Requirements {
   lookback: number | null;
   /** True when the answer can change with time alone (within/ago windows, future events). */
   timeDriven: boolean;
+  /** Events' properties are read (`where`, `of` matching by messageId). */
+  properties: boolean;
+  /** Events' type or channel are read (`type`, `channel`, and "*", which leaves out internal events by channel). */
+  eventKinds: boolean;
 }
 
 interface Acc {
   events: Set<string> | 'any'; traits: boolean; computed: Set<string>; segments: Set<string>;
   consent: boolean; channels: boolean; location: boolean; lookback: number | null; timeDriven: boolean;
+  properties: boolean; eventKinds: boolean;
 }
 
 export function requirements(cond: Condition): Requirements {
-  const acc: Acc = { events: new Set(), traits: false, computed: new Set(), segments: new Set(), consent: false, channels: false, location: false, lookback: 0, timeDriven: false };
+  const acc: Acc = { events: new Set(), traits: false, computed: new Set(), segments: new Set(), consent: false, channels: false, location: false, lookback: 0, timeDriven: false, properties: false, eventKinds: false };
   collect(cond, acc);
   return acc;
 }
@@ -64,6 +69,8 @@ function collect(c: Condition, acc: Acc): void {
     else if (other !== undefined && acc.events !== 'any') acc.events.add(other);
     const back = c.within ? parseDuration(c.within, 'within') : c.ago ? parseDuration(c.ago.from, 'ago.from') : null;
     acc.lookback = back === null || acc.lookback === null ? null : Math.max(acc.lookback, back);
+    if (c.where?.length || c.of !== undefined || c.since?.where?.length) acc.properties = true;
+    if (c.event === ANY_EVENT || c.type !== undefined || c.channel !== undefined || c.since?.event === ANY_EVENT || c.since?.type !== undefined || c.since?.channel !== undefined) acc.eventKinds = true;
     // Every event condition can change with time: an event stamped after `now` counts from its timestamp on.
     acc.timeDriven = true;
   }
