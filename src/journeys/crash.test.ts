@@ -28,11 +28,11 @@ import { setUpBrand, story, DAY, type Source, type Step } from '../scenarios/mat
  * messages, runs and audiences must be those of a run without crashes, each message
  * handed to the provider for exactly one outbox row.
  *
- * OMNIS_CRASH_ITERATIONS (default 20) and OMNIS_CRASH_SEED (default 1) tune it, and
+ * OMNIS_CRASH_ITERATIONS (default 8; more for a longer hunt) and OMNIS_CRASH_SEED (default 1) tune it, and
  * OMNIS_CRASH_DEBUG=1 prints each crash. A seed replays its crash points only roughly: the
  * pipeline's idle polling runs on real time, so the operation count shifts a little.
  */
-const ITERATIONS = Number(process.env.OMNIS_CRASH_ITERATIONS ?? 20);
+const ITERATIONS = Number(process.env.OMNIS_CRASH_ITERATIONS ?? 8);
 const SEED = Number(process.env.OMNIS_CRASH_SEED ?? 1);
 const START = Date.parse('2026-03-02T09:00:00Z');
 const END = 40 * DAY;
