@@ -110,6 +110,19 @@ forEachStore('messaging API', kind => {
     assert.equal(captured.json.messages[0].to.email, 'ada@example.com');
   });
 
+  test('providers: each with the channels it serves, its settings as JSON Schema, and which are secret', async () => {
+    const r = await call('GET', '/api/v1/providers');
+    assert.equal(r.status, 200);
+    const by = new Map(r.json.data.map((p: { name: string }) => [p.name, p]));
+    const smtp = by.get('smtp') as { channels: string[]; secretFields: string[]; settings: { properties: Record<string, unknown>; required?: string[] } };
+    assert.deepEqual(smtp.channels, ['email']);
+    assert.ok(smtp.secretFields.includes('pass'), JSON.stringify(smtp.secretFields));
+    assert.ok('host' in smtp.settings.properties && 'from' in smtp.settings.properties);
+    const twilio = by.get('twilio') as { channels: string[]; secretFields: string[] };
+    assert.deepEqual([twilio.channels, twilio.secretFields.includes('authToken')], [['sms'], true]);
+    assert.ok((by.get('pinterest-audiences') as { channels: string[] }).channels.includes('ads_pinterest'));
+  });
+
   test('admin authentication applies', async () => {
     const r = await app.inject({ method: 'GET', url: '/api/v1/channels' });
     assert.equal(r.statusCode, 401);
