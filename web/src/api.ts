@@ -38,8 +38,10 @@ export const patch = <T,>(path: string, body: unknown) => api<T>('PATCH', path, 
 export const del = <T,>(path: string) => api<T>('DELETE', path);
 
 /** What a role may do, mirrored from the server (which enforces it) to hide what would fail. */
-export const can = (user: User | null, action: 'write' | 'publish' | 'admin'): boolean => {
+export const can = (user: User | null, action: 'write' | 'publish' | 'admin' | 'create_segment'): boolean => {
   if (!user) return false;
   if (action === 'admin') return user.role === 'admin';
+  // Analysts save what they find (new segments, funnel drop-offs) but change nothing else.
+  if (action === 'create_segment') return user.role !== 'read_only';
   return user.role === 'admin' || user.role === 'marketer';
 };

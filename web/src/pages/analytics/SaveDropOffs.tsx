@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import { get, post } from '../../api.ts';
+import { can, get, post } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { ErrorBox, fmt } from '../../ui.tsx';
 import type { FunnelQuery, FunnelStep } from './Funnels.tsx';
@@ -17,7 +17,7 @@ export function SaveDropOffs({ query, step }: { query: FunnelQuery; step: Funnel
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   // Analysts may save what they find, as the server allows them to.
-  if (!user || user.role === 'read_only') return null;
+  if (!can(user, 'create_segment')) return null;
   if (saved) return <SavedProgress saved={saved} />;
   if (!open) return <button onClick={() => setOpen(true)}>Save {fmt(step.dropOff)} drop-off{step.dropOff === 1 ? "" : "s"} as a segment</button>;
   const save = async () => {

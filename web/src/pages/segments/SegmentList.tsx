@@ -10,7 +10,7 @@ type SortKey = 'name' | 'size' | 'updatedAt';
 export function SegmentList() {
   const { user } = useAuth();
   const { data, error, loading } = useGet<{ data: Segment[] }>('segments');
-  const creates = can(user, 'write') || user?.role === 'analyst';
+  const creates = can(user, 'create_segment');
   // The API returns every segment of the workspace in one answer (they number in the tens), so sorting here is complete.
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'updatedAt', desc: true });
   const rows = [...(data?.data ?? [])].sort((a, b) => {

@@ -14,7 +14,7 @@ export function SegmentPage() {
   const { user } = useAuth();
   const nav = useNavigate();
   // Analysts may save what they find as a new segment; changing an existing one is for writers.
-  const editable = id ? can(user, 'write') : can(user, 'write') || user?.role === 'analyst';
+  const editable = id ? can(user, 'write') : can(user, 'create_segment');
   const seg = useGet<Segment>(id ? `segments/${id}` : null, [id]);
   const all = useGet<{ data: Segment[] }>('segments');
   const traits = useGet<{ data: { name: string }[] }>('computed-traits');
