@@ -1,13 +1,13 @@
 import type { Db } from '../store/index.ts';
 import { Processor, TimerLoop, type Stage, type Job } from '../bus/index.ts';
-import { resolveAndApply } from '../profiles/index.ts';
+import { resolveAndApply, ProfileCache } from '../profiles/index.ts';
 import { segmentStage, segmentComputeJob, DefinitionCache, EventHistory } from '../segments/index.ts';
 import { journeyStage, JourneyCatalog, type Outbox } from '../journeys/index.ts';
 import { enqueueMessage, cancelMessages } from '../messaging/index.ts';
 import type { Clock } from '../shared/index.ts';
 import { WorkspaceSettings } from './workspaces.ts';
 
-export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache; catalog: JourneyCatalog; history?: EventHistory }
+export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache; catalog: JourneyCatalog; history?: EventHistory; profiles?: ProfileCache }
 
 /** Journeys write messages straight into the outbox table inside the pipeline's transaction. */
 const outbox: Outbox = { enqueue: enqueueMessage, cancel: cancelMessages };
@@ -15,7 +15,7 @@ const outbox: Outbox = { enqueue: enqueueMessage, cancel: cancelMessages };
 /** The pipeline's stages in order; the one definition both the inline and the threaded pipeline use. */
 export function buildStages(deps: PipelineDeps): Stage[] {
   return [
-    (tx, ws, events) => resolveAndApply(tx, ws, events, { clock: deps.clock, rulesFor: (w, q) => deps.settings.rulesFor(w, q) }),
+    (tx, ws, events, ctx) => resolveAndApply(tx, ws, events, { clock: deps.clock, rulesFor: (w, q) => deps.settings.rulesFor(w, q), cache: deps.profiles }, ctx),
     segmentStage({ defs: deps.defs, clock: deps.clock, history: deps.history }),
     journeyStage({ clock: deps.clock, catalog: deps.catalog, outbox }),
   ];
@@ -27,8 +27,8 @@ export function buildJobs(deps: PipelineDeps): Job[] {
 
 /** The processor and the timer loop that feeds it; they run together, inline or on the pipeline thread. */
 export function buildPipeline(db: Db, clock: Clock, settings: WorkspaceSettings, opts: { batchSize?: number; onError: (e: unknown) => void }) {
-  const deps = { clock, settings, defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory() };
-  const processor = new Processor(db, buildStages(deps), { batchSize: opts.batchSize, onError: opts.onError, jobs: buildJobs(deps) });
+  const deps = { clock, settings, defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory(1_000_000, { verify: false }), profiles: new ProfileCache() };
+  const processor = new Processor(db, buildStages(deps), { batchSize: opts.batchSize, onError: opts.onError, jobs: buildJobs(deps), caches: [deps.profiles, deps.history] });
   const timers = new TimerLoop(db, clock, n => { processor.notify(n); processor.onEmitted?.(n); }, opts.onError);
   processor.onCommitted = () => timers.poke();
   return {

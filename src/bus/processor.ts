@@ -12,6 +12,23 @@ export interface StageContext {
   emit(workspaceId: string, events: OmnisEvent[]): Promise<void>;
   /** Runs `f` once the batch's transaction has committed (never when it rolls back): for caches of what it wrote. */
   afterCommit(f: () => void): void;
+  /** Runs `f` after the batch's last stage, inside its transaction: writes that stages gather and make once. */
+  beforeCommit(f: () => Promise<void>): void;
+  /** State the stages of one batch share (one transaction), each entry owned by the module that keys it. */
+  readonly shared: Map<string, unknown>;
+  /** These profiles' stored state changed in a way the pipeline's caches cannot follow (a merge): drop them now. */
+  evict(profileIds: readonly string[]): void;
+}
+
+/**
+ * What the pipeline keeps in memory between batches about profiles (their state, identities,
+ * event histories). The pipeline is their only writer, except deletions: those are logged in
+ * profile_changes and evicted at the start of the next batch. After a batch that rolled back,
+ * everything is cleared, since stages may have changed entries in place.
+ */
+export interface PipelineCache {
+  evict(profileIds: readonly string[]): void;
+  clear(): void;
 }
 
 /**
@@ -26,6 +43,7 @@ export type Job = (tx: Tx, ctx: StageContext) => Promise<boolean>;
 export interface ProcessorOptions {
   batchSize?: number;
   jobs?: Job[];
+  caches?: PipelineCache[];
   /** Queue length past which queued copies are dropped and the backlog re-read from the log. Default 100,000. */
   maxQueued?: number;
   onError?: (e: unknown) => void;
@@ -149,9 +167,13 @@ export class Processor {
     if (!this.jobsPending || !this.opts.jobs?.length) return false;
     let more = false;
     for (const job of this.opts.jobs) {
-      const after: (() => void)[] = [];
-      more = (await this.db.transaction(tx => job(tx, this.context(tx, after)))) || more;
-      for (const f of after) f();
+      let worked = false;
+      await this.committed(async (tx, after) => {
+        const ctx = this.context(tx, after);
+        worked = await job(tx, ctx);
+        await ctx.finish();
+      });
+      more = worked || more;
     }
     this.jobsPending = more;
     this.onCommitted?.();
@@ -180,8 +202,20 @@ export class Processor {
   /** One transaction of pipeline work; the afterCommit callbacks it collected run once it has committed. */
   private async committed(work: (tx: Tx, after: (() => void)[]) => Promise<void>) {
     const after: (() => void)[] = [];
-    await this.db.transaction(tx => work(tx, after));
+    try {
+      await this.db.transaction(async tx => { await this.evictChanged(tx); await work(tx, after); });
+    } catch (e) {
+      for (const c of this.opts.caches ?? []) c.clear();
+      throw e;
+    }
     for (const f of after) f();
+  }
+
+  /** Consumes the log of profiles changed outside the pipeline (see PipelineCache). */
+  private async evictChanged(tx: Tx) {
+    if (!this.opts.caches?.length) return;
+    const rows = await tx.query<{ profile_id: string }>('delete from profile_changes returning profile_id');
+    if (rows.length) for (const c of this.opts.caches) c.evict(rows.map(r => r.profile_id));
   }
 
   private settle() {
@@ -198,17 +232,23 @@ export class Processor {
       if (!l) byWorkspace.set(e.workspaceId, (l = []));
       l.push(e);
     }
-    const ctx = this.context(tx, after);
     for (const [ws, events] of byWorkspace) {
+      const ctx = this.context(tx, after);
       let passed = events;
       for (const stage of this.stages) passed = await stage(tx, ws, passed, ctx);
+      await ctx.finish();
     }
     await advance(tx, last);
   }
 
-  private context(tx: Tx, after: (() => void)[]): StageContext {
+  private context(tx: Tx, after: (() => void)[]): StageContext & { finish(): Promise<void> } {
+    const before: (() => Promise<void>)[] = [];
     return {
       afterCommit: f => { after.push(f); },
+      beforeCommit: f => { before.push(f); },
+      shared: new Map(),
+      evict: ids => { for (const c of this.opts.caches ?? []) c.evict(ids); },
+      finish: async () => { for (const f of before.splice(0)) await f(); },
       emit: async (workspaceId, events) => {
         if (!events.length) return;
         const rows = await tx.query(INSERT_INTERNAL_EVENTS_SQL, [JSON.stringify(events.map(e => eventToInsert(workspaceId, e)))]);

@@ -3,3 +3,5 @@ export { applyEvent, mergeInto, emptyProfile } from './apply.ts';
 export { loadProfiles, saveProfiles, findLiveProfile } from './repo.ts';
 export { getProfile, findProfileId, timeline, deleteProfile, exportProfile, parseIdentifier, type ProfileView, type Timeline } from './service.ts';
 export { searchProfiles, type SearchHit } from './search.ts';
+export { ProfileCache, type ProfileRecord } from './cache.ts';
+export { batchProfiles, type ProfileBatch } from './batch.ts';

@@ -109,7 +109,9 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string, clo
     await tx.query('delete from identities where profile_id = $1', [p.id]);
     await tx.query('delete from identity_conflicts where profile_id = $1 or other_profile_id = $1', [p.id]);
     await tx.query('delete from merges where survivor_id = $1', [p.id]);
-    await tx.query('delete from profiles where id = $1 or merged_into = $1', [p.id]);
+    const gone = await tx.query<{ id: string }>('delete from profiles where id = $1 or merged_into = $1 returning id', [p.id]);
+    // The pipeline keeps hot profiles in memory: it drops these before its next batch.
+    await tx.query('insert into profile_changes (profile_id) select unnest($1::text[])', [gone.map(r => r.id)]);
     return { deleted: p.id, identifiersSuppressed: ids.length, eventsDeleted: ev[0].n };
   });
 }

@@ -1,33 +1,42 @@
 import type { Tx } from '../store/index.ts';
-import type { Identity, Profile, StoredEvent } from '../shared/index.ts';
+import type { Identity, StoredEvent } from '../shared/index.ts';
 import { newId, type Clock } from '../shared/index.ts';
 import {
   extractIdentifiers, normalizeIdentifier, resolve, lookupIdentities, identitiesOfProfiles, suppressedAmong, hashIdentifier,
   insertIdentities, applyMerges, insertConflicts, type CompiledRules, type MergeRow, type ConflictRow, type GraphView,
 } from '../identity/index.ts';
+import type { StageContext } from '../bus/index.ts';
 import { applyEvent, emptyProfile, mergeInto } from './apply.ts';
 import { loadProfiles, saveProfiles } from './repo.ts';
+import { ProfileBatch, shareBatch } from './batch.ts';
+import type { ProfileCache, ProfileRecord } from './cache.ts';
 
 const key = (i: Identity) => `${i.type}\u0000${i.value}`;
 
 export interface CustomerStageDeps {
   clock: Clock;
   rulesFor(workspaceId: string, q: Tx): Promise<CompiledRules>;
+  /** Hot profiles kept between batches (the pipeline's); without it every batch reads what it needs. */
+  cache?: ProfileCache;
 }
 
 /**
  * Stages 1 and 2 of the pipeline for a batch of one workspace's events, in order: resolve
  * each event's identifiers to one profile (creating or merging profiles), then fold the
- * event into that profile. The whole batch is read in a few queries, decided in memory,
- * and written in a few set-based statements inside the caller's transaction, so a crash
- * leaves the batch unprocessed rather than half done.
+ * event into that profile. The whole batch is read in a few queries (only what the cache
+ * does not hold), decided in memory, and written in a few set-based statements inside the
+ * caller's transaction, so a crash leaves the batch unprocessed rather than half done. In
+ * the pipeline (`ctx`), the batch's profiles are shared with the later stages and written
+ * once, with what those stages changed (see ProfileBatch).
  *
  * Returns the events kept (with profileId set), in order; events naming a forgotten
  * identifier are deleted and left out.
  */
-export async function resolveAndApply(tx: Tx, workspaceId: string, batch: StoredEvent[], deps: CustomerStageDeps): Promise<StoredEvent[]> {
+export async function resolveAndApply(tx: Tx, workspaceId: string, batch: StoredEvent[], deps: CustomerStageDeps, ctx?: StageContext): Promise<StoredEvent[]> {
   const rules = await deps.rulesFor(workspaceId, tx);
   const now = deps.clock.now();
+  const cache = deps.cache;
+  const cached = (id: string) => { const r = cache?.get(id); return r && r.profile.workspaceId === workspaceId ? r : undefined; };
   // Events Omnis itself produced (segment changes, message feedback) name their profile.
   const pinnedOf = batch.map(e => (e.sourceId === INTERNAL_SOURCE && typeof e.context.profileId === 'string' ? e.context.profileId : null));
   const idsOf = batch.map((e, n) => (pinnedOf[n] ? [] : extractIdentifiers(e, rules)));
@@ -36,18 +45,32 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   const aliasCandidates = batch.map(e => (e.type === 'alias' && e.previousId ? aliasIds(e.previousId, rules) : []));
   const all = dedupe([...idsOf.flat(), ...aliasCandidates.flat()]);
 
-  const [found, suppressed] = await Promise.all([lookupIdentities(tx, workspaceId, all), suppressedAmong(tx, workspaceId, all)]);
-  const owner = new Map<string, string>(found.map(r => [key(r), r.profile_id]));
-  const pinned = await livePinned(tx, workspaceId, pinnedOf.filter((p): p is string => p !== null));
-  const profileIds = [...new Set([...found.map(r => r.profile_id), ...pinned.values()])];
-  const [held, profiles] = await Promise.all([identitiesOfProfiles(tx, profileIds), loadProfiles(tx, profileIds)]);
-  const holds = new Map<string, Identity[]>();
-  for (const r of held) { let l = holds.get(r.profile_id); if (!l) holds.set(r.profile_id, (l = [])); l.push({ type: r.type, value: r.value }); }
+  // An identifier a cached profile owns needs no lookup, and cannot be suppressed: deleting
+  // a profile evicts it before the next batch.
+  const owner = new Map<string, string>();
+  const unknown: Identity[] = [];
+  for (const i of all) { const o = cache?.ownerOf(i); if (o && cached(o)) owner.set(key(i), o); else unknown.push(i); }
+  const [found, suppressed] = await Promise.all([lookupIdentities(tx, workspaceId, unknown), suppressedAmong(tx, workspaceId, unknown)]);
+  for (const r of found) owner.set(key(r), r.profile_id);
+  const pinnedIds = [...new Set(pinnedOf.filter((p): p is string => p !== null))];
+  const pinned = await livePinned(tx, workspaceId, pinnedIds.filter(p => !cached(p)));
+  for (const p of pinnedIds) if (cached(p)) pinned.set(p, p);
+
+  const records = new Map<string, ProfileRecord>();
+  const ask: string[] = [];
+  for (const id of new Set([...owner.values(), ...pinned.values()])) {
+    const r = cached(id);
+    if (r) records.set(id, r); else ask.push(id);
+  }
+  if (cache) { cache.hits += records.size; cache.misses += ask.length; }
+  const [held, loaded] = await Promise.all([identitiesOfProfiles(tx, ask), loadProfiles(tx, ask)]);
+  for (const [id, r] of loaded) records.set(id, r);
+  for (const r of held) records.get(r.profile_id)?.identities.push({ type: r.type, value: r.value });
 
   const graph: GraphView = {
     profileOf: i => owner.get(key(i)),
-    identitiesOf: p => holds.get(p) ?? [],
-    createdAt: p => profiles.get(p)?.createdAt ?? now,
+    identitiesOf: p => records.get(p)?.identities ?? [],
+    createdAt: p => records.get(p)?.profile.createdAt ?? now,
   };
 
   const dirty = new Set<string>();
@@ -56,12 +79,13 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   const conflicts: ConflictRow[] = [];
   const dropped: number[] = [];
   const kept: StoredEvent[] = [];
+  const created = new Set<string>();
 
   batch.forEach((e, n) => {
     const pin = pinnedOf[n];
     if (pin) {
       const live = pinned.get(pin);
-      const profile = live ? profiles.get(live) : undefined;
+      const profile = live ? records.get(live)?.profile : undefined;
       if (!live || !profile) { dropped.push(e.seq); return; }
       // Omnis's own bookkeeping ($timer, segment changes, message statuses) says nothing about
       // where the person was active; a journey's update step still sets traits.
@@ -76,24 +100,23 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
       const prev = known ?? aliasCandidates[n].find(i => i.type === 'anonymous_id');
       if (prev && !ids.some(i => key(i) === key(prev))) ids.push(prev);
     }
-    if (!ids.length || ids.some(i => suppressed.has(hashIdentifier(i)))) { dropped.push(e.seq); return; }
+    if (!ids.length || (suppressed.size && ids.some(i => suppressed.has(hashIdentifier(i))))) { dropped.push(e.seq); return; }
     const r = resolve(ids, graph, rules);
     let pid = r.profileId;
-    let profile: Profile;
+    let record: ProfileRecord;
     if (!pid) {
       pid = newId('prof');
-      profile = emptyProfile(pid, workspaceId, now);
-      profile.createdAt = Math.min(now, e.timestamp);
-      profiles.set(pid, profile);
-      holds.set(pid, []);
-    } else profile = profiles.get(pid)!;
+      record = { profile: emptyProfile(pid, workspaceId, now), computed: {}, identities: [] };
+      record.profile.createdAt = Math.min(now, e.timestamp);
+      records.set(pid, record);
+      created.add(pid);
+    } else record = records.get(pid)!;
 
     for (const m of r.mergeFrom) {
-      const other = profiles.get(m.profileId)!;
-      mergeInto(profile, other, now);
-      for (const i of holds.get(m.profileId) ?? []) { owner.set(key(i), pid); holds.get(pid)!.push(i); }
-      holds.delete(m.profileId);
-      profiles.delete(m.profileId);
+      const other = records.get(m.profileId)!;
+      mergeInto(record.profile, other.profile, now);
+      for (const i of other.identities) { owner.set(key(i), pid); record.identities.push(i); }
+      records.delete(m.profileId);
       dirty.delete(m.profileId);
       // An earlier merge in this batch into the profile now merged away moves on to the new survivor.
       for (const x of merges) if (x.survivorId === m.profileId) x.survivorId = pid;
@@ -101,13 +124,13 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
     }
     for (const i of r.add) {
       owner.set(key(i), pid);
-      holds.get(pid)!.push(i);
+      record.identities.push(i);
       newIdentities.push({ ...i, profileId: pid, at: e.timestamp });
     }
     for (const c of r.conflicts) {
       conflicts.push({ profileId: pid, type: c.leftOut.type, value: c.leftOut.value, otherProfileId: c.otherProfileId, reason: c.reason, messageId: e.messageId, at: now });
     }
-    applyEvent(profile, e, ids, now);
+    applyEvent(record.profile, e, ids, now);
     dirty.add(pid);
     e.profileId = pid;
     kept.push(e);
@@ -119,7 +142,12 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   for (const i of newIdentities) i.profileId = finalOf.get(i.profileId) ?? i.profileId;
   for (const c of conflicts) c.profileId = finalOf.get(c.profileId) ?? c.profileId;
 
-  await saveProfiles(tx, [...dirty].map(id => profiles.get(id)!));
+  if (ctx) {
+    for (const m of merges) { created.delete(m.survivorId); created.delete(m.mergedId); }
+    const shared = new ProfileBatch(tx, ctx, records, created);
+    for (const id of dirty) shared.touch(id);
+    shareBatch(ctx, shared);
+  } else await saveProfiles(tx, [...dirty].map(id => records.get(id)!));
   await applyMerges(tx, workspaceId, merges);
   await insertIdentities(tx, workspaceId, dedupeBy(newIdentities.reverse(), i => key(i)));
   await insertConflicts(tx, workspaceId, conflicts);
@@ -131,6 +159,13 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
     );
   }
   if (dropped.length) await tx.query('delete from events where seq = any($1::bigint[])', [dropped]);
+  // A merge moved events and identities between profiles: caches of either must be read again.
+  if (merges.length) ctx?.evict(merges.flatMap(m => [m.survivorId, m.mergedId]));
+  if (cache) {
+    const gone = merges.map(m => m.mergedId);
+    if (ctx) ctx.afterCommit(() => cache.put(records.values(), gone));
+    else cache.clear();
+  }
   return kept;
 }
 

@@ -3,6 +3,7 @@ import type { Json, OmnisEvent } from '../shared/index.ts';
 import { scheduleTimers } from '../bus/index.ts';
 import type { Definitions, SegmentDef, TraitDef } from './definitions.ts';
 import { loadStates, type HistorySource } from './load.ts';
+import type { ProfileBatch } from '../profiles/index.ts';
 
 export const SEGMENT_TIMER = 'segments';
 export const SEGMENT_ENTERED = 'Segment Entered';
@@ -21,6 +22,8 @@ export interface EvaluateOptions {
   history?: HistorySource;
   /** Load only the event fields the segments read (the full compute; no computed traits then). */
   lean?: boolean;
+  /** The pipeline batch's profiles: read from it, and computed traits written with it. */
+  profiles?: ProfileBatch;
 }
 
 export interface EvaluateResult { entered: number; exited: number; evaluated: number }
@@ -40,7 +43,7 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
   const names = anyEvents ? null : [...new Set([...o.segments.flatMap(s => (s.req.events === 'any' ? [] : [...s.req.events])), ...o.traits.map(t => t.def?.event ?? '')])].filter(Boolean);
   const needEvents = lookback !== 0 || o.traits.length > 0;
   const fields = o.lean && !o.traits.length ? { properties: o.segments.some(s => s.req.properties), kinds: o.segments.some(s => s.req.eventKinds) } : undefined;
-  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : [], { history: o.history, memberships: o.segments.length > 0, fields });
+  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : [], { history: o.history, memberships: o.segments.length > 0, fields, known: o.profiles });
 
   const computedUpdates: { id: string; computed: Record<string, unknown> }[] = [];
   const joins: { s: string; p: string }[] = [];
@@ -59,7 +62,11 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
         if (r.recheckAt !== null) recheck = Math.min(recheck, r.recheckAt);
         if (JSON.stringify(next[t.name] ?? null) !== JSON.stringify(r.value ?? null)) { next[t.name] = r.value as Json; changed = true; }
       }
-      if (changed) { st.computed = next; computedUpdates.push({ id: st.id, computed: next }); }
+      if (changed) {
+        st.computed = next;
+        const r = o.profiles?.get(st.id);
+        if (r) { r.computed = next; o.profiles!.touch(st.id); } else computedUpdates.push({ id: st.id, computed: next });
+      }
     }
     for (const s of o.segments) {
       const r = s.compiled.evaluate({ profile: { id: st.id, traits: st.traits, channels: st.channels, consent: st.consent, lastLocation: st.lastLocation }, computed: st.computed, segments: st.segments, events: st.events }, o.now);

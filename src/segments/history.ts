@@ -2,6 +2,7 @@ import type { Queryable } from '../store/index.ts';
 import { ms } from '../store/index.ts';
 import type { JsonObject, StoredEvent } from '../shared/index.ts';
 import type { EvalEvent } from './condition/index.ts';
+import type { PipelineCache } from '../bus/index.ts';
 
 interface Entry {
   /** profile_events rows the profile had (internal `$` events included), and the highest seq among them. */
@@ -15,26 +16,29 @@ interface Entry {
 /**
  * Each hot profile's events, kept in memory by the pipeline between batches so that every
  * batch does not read the whole history of every profile it touches (with its properties)
- * again. The pipeline is the only writer of profile_events; still, an entry is used only
- * while the database agrees with it on the profile's row count and highest seq once this
- * batch's events are added, so a merge, a deletion or a writer elsewhere makes the profile
- * be read again. Entries change only after the batch's transaction commits. Bounded by the
- * number of events held; the least recently used profiles are dropped first.
+ * again. The pipeline is the only writer of profile_events but for merges and deletions,
+ * which evict the profiles they touch (see PipelineCache); there entries are trusted. With
+ * `verify`, an entry is used only while the database agrees with it on the profile's row
+ * count and highest seq once this batch's events are added (one query per batch), so any
+ * writer elsewhere makes the profile be read again. Entries change only after the batch's
+ * transaction commits. Bounded by the number of events held; the least recently used
+ * profiles are dropped first.
  */
-export class EventHistory {
+export class EventHistory implements PipelineCache {
   private entries = new Map<string, Entry>();
   private held = 0;
+  private readonly verify: boolean;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly maxEvents = 1_000_000) {}
+  constructor(private readonly maxEvents = 1_000_000, opts: { verify?: boolean } = {}) { this.verify = opts.verify ?? true; }
 
   /**
    * Every evaluable event of `ids`, in order, as of the caller's transaction. `batch` is what
    * the pipeline has just written for these profiles; `afterCommit` runs a function once the
    * transaction has committed.
    */
-  async load(q: Queryable, ids: readonly string[], batch: readonly StoredEvent[], afterCommit: (f: () => void) => void): Promise<Map<string, EvalEvent[]>> {
+  async load(q: Queryable, ids: readonly string[], batch: readonly StoredEvent[], afterCommit: (f: () => void) => void, created?: ReadonlySet<string>): Promise<Map<string, EvalEvent[]>> {
     const out = new Map<string, EvalEvent[]>();
     if (!ids.length) return out;
     const fresh = new Map<string, StoredEvent[]>();
@@ -45,7 +49,7 @@ export class EventHistory {
       l.push(e);
     }
     const known = ids.filter(id => this.entries.has(id));
-    const stats = known.length
+    const stats = this.verify && known.length
       ? await q.query<{ profile_id: string; n: number; m: string }>(
         'select profile_id, count(*)::int as n, max(seq)::text as m from profile_events where profile_id = any($1::text[]) group by profile_id', [known])
       : [];
@@ -53,10 +57,11 @@ export class EventHistory {
     const next = new Map<string, Entry>();
     const missing: string[] = [];
     for (const id of ids) {
-      const cached = this.entries.get(id);
-      const now = db.get(id);
-      const candidate = cached && now ? withEvents(cached, fresh.get(id) ?? []) : null;
-      if (candidate && candidate.rows === now!.n && candidate.maxSeq === now!.m) { next.set(id, candidate); this.hits++; }
+      // A profile the batch created has no history but the batch's events.
+      const cached = this.entries.get(id) ?? (created?.has(id) ? EMPTY : undefined);
+      const candidate = cached ? withEvents(cached, fresh.get(id) ?? []) : null;
+      const now = this.verify && cached !== EMPTY ? db.get(id) : candidate && { n: candidate.rows, m: candidate.maxSeq };
+      if (candidate && now && candidate.rows === now.n && candidate.maxSeq === now.m) { next.set(id, candidate); this.hits++; }
       else { missing.push(id); this.misses++; }
     }
     if (missing.length) for (const [id, entry] of await loadEntries(q, missing)) next.set(id, entry);
@@ -65,8 +70,16 @@ export class EventHistory {
     return out;
   }
 
-  /** Forgets everything (tests, or after a change outside the pipeline). */
+  /** Forgets everything (tests, or after a batch rolled back). */
   clear() { this.entries.clear(); this.held = 0; }
+
+  evict(profileIds: readonly string[]) {
+    for (const id of profileIds) {
+      const e = this.entries.get(id);
+      if (e) { this.held -= e.events.length; this.entries.delete(id); }
+    }
+  }
+
 
   get size() { return { profiles: this.entries.size, events: this.held }; }
 
@@ -83,6 +96,8 @@ export class EventHistory {
     }
   }
 }
+
+const EMPTY: Entry = { rows: 0, maxSeq: 0, events: [], seqs: [] };
 
 const evaluable = (name: string | null) => name === null || !name.startsWith('$');
 

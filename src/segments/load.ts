@@ -4,9 +4,16 @@ import type { JsonObject, Profile } from '../shared/index.ts';
 import type { EvalEvent } from './condition/index.ts';
 import type { StoredEvent } from '../shared/index.ts';
 import type { EventHistory } from './history.ts';
+import type { ProfileBatch } from '../profiles/index.ts';
 
 /** The pipeline's in-memory history, with the batch just written and the hook to run after it commits. */
-export interface HistorySource { history: EventHistory; batch: readonly StoredEvent[]; afterCommit: (f: () => void) => void }
+export interface HistorySource {
+  history: EventHistory;
+  batch: readonly StoredEvent[];
+  afterCommit: (f: () => void) => void;
+  /** Profiles whose every event is in `batch` (created by it). */
+  created?: ReadonlySet<string>;
+}
 
 export interface ProfileState {
   id: string;
@@ -24,22 +31,30 @@ export interface ProfileState {
  * memberships, and their events since `since` (all of them when null), optionally only the
  * named ones. Internal events ($timer...) are never data. With `history`, events come from the
  * pipeline's in-memory history; `memberships: false` skips them when no segment is evaluated.
+ * `known` are the pipeline batch's own profiles, not read again.
  * `fields` leaves out what no condition reads (see Requirements): without properties or
  * type/channel the events come from profile_events alone (type and channel then read '').
  */
 export async function loadStates(q: Queryable, ids: readonly string[], since: number | null, names: readonly string[] | null,
-  opts: { history?: HistorySource; memberships?: boolean; fields?: { properties: boolean; kinds: boolean } } = {}): Promise<Map<string, ProfileState>> {
+  opts: { history?: HistorySource; memberships?: boolean; fields?: { properties: boolean; kinds: boolean }; known?: ProfileBatch } = {}): Promise<Map<string, ProfileState>> {
   const out = new Map<string, ProfileState>();
   if (!ids.length) return out;
   const source = opts.history;
   const fromHistory = source && !(names && names.length === 0);
+  const ask: string[] = [];
+  for (const id of ids) {
+    const r = opts.known?.get(id);
+    if (!r) { ask.push(id); continue; }
+    const p = r.profile;
+    out.set(id, { id, traits: p.traits, channels: p.channels, consent: p.consent, lastLocation: p.lastLocation, computed: r.computed, segments: new Set(), events: [] });
+  }
   const [profiles, members, events, held] = await Promise.all([
-    q.query<{ id: string; traits: JsonObject; channels: Profile['channels']; consent: Profile['consent']; last_location: Profile['lastLocation']; computed: Record<string, unknown> }>(
-      'select id, traits, channels, consent, last_location, computed from profiles where id = any($1::text[]) and merged_into is null', [ids]),
+    ask.length ? q.query<{ id: string; traits: JsonObject; channels: Profile['channels']; consent: Profile['consent']; last_location: Profile['lastLocation']; computed: Record<string, unknown> }>(
+      'select id, traits, channels, consent, last_location, computed from profiles where id = any($1::text[]) and merged_into is null', [ask]) : Promise.resolve([]),
     opts.memberships === false ? Promise.resolve([]) : q.query<{ profile_id: string; segment_id: string }>('select profile_id, segment_id from segment_members where profile_id = any($1::text[])', [ids]),
     names && names.length === 0 || fromHistory ? Promise.resolve([]) : q.query<{ profile_id: string; name: string | null; type: string; channel: string; ts: Date; properties: JsonObject | null }>(
       eventsSql(opts.fields ?? { properties: true, kinds: true }), [ids, since, names]),
-    fromHistory ? source!.history.load(q, ids, source.batch, source.afterCommit) : Promise.resolve(null),
+    fromHistory ? source!.history.load(q, ids, source.batch, source.afterCommit, source.created) : Promise.resolve(null),
   ]);
   for (const p of profiles) {
     out.set(p.id, { id: p.id, traits: p.traits, channels: p.channels, consent: p.consent, lastLocation: p.last_location, computed: p.computed ?? {}, segments: new Set(), events: [] });

@@ -5,6 +5,7 @@ import type { DefinitionCache, SegmentDef, TraitDef } from './definitions.ts';
 import { evaluateProfiles, SEGMENT_TIMER } from './evaluate-profiles.ts';
 import type { Clock } from '../shared/index.ts';
 import type { EventHistory } from './history.ts';
+import { batchProfiles } from '../profiles/index.ts';
 
 /** Events that can change profile state a segment reads without naming them (traits, consent, reach, location). */
 const stateEvents = (e: StoredEvent) => e.type === 'identify' || e.type === 'alias' || Boolean(e.context.consent || e.context.traits || e.context.location || (e.context.device as { token?: unknown } | undefined)?.token)
@@ -42,7 +43,8 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
     const last = events[events.length - 1];
     await evaluateProfiles(tx, workspaceId, [...ids], defs, {
       now: deps.clock.now(), segments, traits, emit: evs => ctx.emit(workspaceId, evs), tag: String(last.seq),
-      history: deps.history ? { history: deps.history, batch: events, afterCommit: ctx.afterCommit } : undefined,
+      history: deps.history ? { history: deps.history, batch: events, afterCommit: ctx.afterCommit, created: batchProfiles(ctx)?.created } : undefined,
+      profiles: batchProfiles(ctx),
     });
     return events;
   };

@@ -12,18 +12,26 @@ export interface LiveJourney { id: string; version: number; def: JourneyDefiniti
  */
 export class JourneyCatalog {
   private versions = new Map<string, JourneyDefinition>();
-  private live = new Map<string, { stamp: string; journeys: LiveJourney[] }>();
+  private live = new Map<string, { stamp: string; journeys: LiveJourney[]; published: boolean }>();
 
   async liveJourneys(q: Queryable, workspaceId: string): Promise<LiveJourney[]> {
-    const [{ stamp }] = await q.query<{ stamp: string }>(
-      `select coalesce(max(updated_at)::text, '') || ':' || count(*) || ':' || coalesce(string_agg(status || version, ',' order by id), '') as stamp from journeys where workspace_id = $1`, [workspaceId]);
+    const [{ stamp, published }] = await q.query<{ stamp: string; published: boolean }>(
+      `select coalesce(max(updated_at)::text, '') || ':' || count(*) || ':' || coalesce(string_agg(status || version, ',' order by id), '') as stamp,
+              coalesce(bool_or(version > 0), false) as published from journeys where workspace_id = $1`, [workspaceId]);
     const hit = this.live.get(workspaceId);
     if (hit && hit.stamp === stamp) return hit.journeys;
     const rows = await q.query<{ id: string; version: number }>(`select id, version from journeys where workspace_id = $1 and status = 'active' and version > 0 order by id`, [workspaceId]);
     const journeys = await Promise.all(rows.map(async r => ({ id: r.id, version: r.version, def: await this.version(q, r.id, r.version) })));
-    this.live.set(workspaceId, { stamp, journeys });
+    this.live.set(workspaceId, { stamp, journeys, published });
     return journeys;
   }
+
+  /**
+   * Whether any journey of the workspace was ever published, as of its last liveJourneys():
+   * runs exist only for published versions and journeys are never deleted, so without one
+   * there is no run to look up.
+   */
+  everPublished(workspaceId: string): boolean { return this.live.get(workspaceId)?.published ?? true; }
 
   async version(q: Queryable, journeyId: string, version: number): Promise<JourneyDefinition> {
     const k = `${journeyId}@${version}`;

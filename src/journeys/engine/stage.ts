@@ -3,6 +3,7 @@ import type { Clock, StoredEvent } from '../../shared/index.ts';
 import { parseDuration } from '../../shared/index.ts';
 import { TIMER_EVENT, type StageContext } from '../../bus/index.ts';
 import { SEGMENT_ENTERED, type EvalEvent } from '../../segments/index.ts';
+import { batchProfiles } from '../../profiles/index.ts';
 import type { JourneyDefinition, UpdateStep } from '../definition/index.ts';
 import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
 import { activeRuns, followMerge, latestRun, runById, saveRun } from './runs.ts';
@@ -25,8 +26,10 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const candidates = events.filter(e => e.profileId && (e.event !== null || updateOf(e)));
     if (!candidates.length) return events;
     const profileIds = [...new Set(candidates.map(e => e.profileId!))];
-    const runs = await activeRuns(tx, profileIds);
+    const runs = deps.catalog.everPublished(workspaceId) ? await activeRuns(tx, profileIds) : [];
     if (!runs.length && !live.length && !candidates.some(e => e.event === TIMER_EVENT || updateOf(e))) return events;
+    // Steps read profiles (traits, reach, time zone) from the database: this batch's changes land first.
+    await batchProfiles(ctx)?.flush();
     const byProfile = new Map<string, Run[]>();
     for (const r of runs) { let l = byProfile.get(r.profileId); if (!l) byProfile.set(r.profileId, (l = [])); l.push(r); }
 

@@ -1,0 +1,56 @@
+import type { PipelineCache } from '../bus/index.ts';
+import type { Identity, Profile } from '../shared/index.ts';
+
+/** A profile as the pipeline holds it: its state, its computed traits and the identifiers it owns. */
+export interface ProfileRecord { profile: Profile; computed: Record<string, unknown>; identities: Identity[] }
+
+export const identityKey = (i: Identity) => `${i.type}\u0000${i.value}`;
+
+/**
+ * Hot profiles kept by the pipeline between batches, so a batch reads from the database only
+ * the identifiers and profiles it has not seen lately. The pipeline writes every profile and
+ * identity (deletions excepted, see PipelineCache), so an entry is the stored row as of the
+ * last committed batch. A batch works on the entries in place; they are put back after it
+ * commits, and the processor clears everything if it rolls back. Bounded by profile count;
+ * the least recently used go first.
+ */
+export class ProfileCache implements PipelineCache {
+  private byId = new Map<string, ProfileRecord>();
+  private owners = new Map<string, string>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly maxProfiles = 200_000) {}
+
+  get(profileId: string): ProfileRecord | undefined { return this.byId.get(profileId); }
+
+  /** The live profile that owns an identifier, when cached; undefined means "ask the database". */
+  ownerOf(i: Identity): string | undefined { return this.owners.get(identityKey(i)); }
+
+  /** Stores what a committed batch left: `records` are live profiles, `gone` were merged away. */
+  put(records: Iterable<ProfileRecord>, gone: Iterable<string>) {
+    for (const id of gone) this.drop(id);
+    for (const r of records) {
+      this.drop(r.profile.id);
+      this.byId.set(r.profile.id, r);
+      for (const i of r.identities) this.owners.set(identityKey(i), r.profile.id);
+    }
+    for (const id of this.byId.keys()) {
+      if (this.byId.size <= this.maxProfiles) break;
+      this.drop(id);
+    }
+  }
+
+  evict(profileIds: readonly string[]) { for (const id of profileIds) this.drop(id); }
+
+  clear() { this.byId.clear(); this.owners.clear(); }
+
+  get size() { return this.byId.size; }
+
+  private drop(id: string) {
+    const r = this.byId.get(id);
+    if (!r) return;
+    this.byId.delete(id);
+    for (const i of r.identities) if (this.owners.get(identityKey(i)) === id) this.owners.delete(identityKey(i));
+  }
+}
