@@ -2,7 +2,7 @@ import type { Tx } from '../store/index.ts';
 import type { StoredEvent } from '../shared/index.ts';
 import { TIMER_EVENT, type StageContext } from '../bus/index.ts';
 import type { DefinitionCache, SegmentDef, TraitDef } from './definitions.ts';
-import { evaluateProfiles, SEGMENT_TIMER } from './evaluate-profiles.ts';
+import { evaluateProfiles, SEGMENT_TIMER, SEGMENT_ENTERED, SEGMENT_EXITED } from './evaluate-profiles.ts';
 import type { Clock } from '../shared/index.ts';
 import type { EventHistory } from './history.ts';
 import { batchProfiles } from '../profiles/index.ts';
@@ -33,13 +33,21 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
       if (stateEvents(e)) state = true;
     }
     if (!ids.size) return events;
-    const readsSegments = (s: SegmentDef) => s.req.segments.size > 0;
-    const segments = defs.segments.filter(s => s.status === 'ready' || s.status === 'computing').filter(s =>
+    const traits: TraitDef[] = defs.traits.filter(t => timer && t.compiled.lookback !== null || [...names].some(n => t.compiled.relevant(n)));
+    // Computed traits change only when recomputed here, and memberships only here or in a
+    // batch whose Segment Entered/Exited events are in this one.
+    const recomputed = new Set(traits.map(t => t.name));
+    const memberships = names.has(SEGMENT_ENTERED) || names.has(SEGMENT_EXITED);
+    const ready = defs.segments.filter(s => s.status === 'ready' || s.status === 'computing');
+    const selected = new Set(ready.filter(s =>
       timer && s.req.timeDriven
       || s.req.events === 'any' || [...names].some(n => (s.req.events as ReadonlySet<string>).has(n))
       || state && (s.req.traits || s.req.consent || s.req.channels || s.req.location)
-      || readsSegments(s) || s.req.computed.size > 0);
-    const traits: TraitDef[] = defs.traits.filter(t => timer && t.compiled.lookback !== null || [...names].some(n => t.compiled.relevant(n)));
+      || memberships && s.req.segments.size > 0
+      || [...s.req.computed].some(n => recomputed.has(n))).map(s => s.id));
+    // A segment reading one evaluated now may change with it (definitions are in dependency order).
+    for (const s of ready) if (!selected.has(s.id) && [...s.req.segments].some(id => selected.has(id))) selected.add(s.id);
+    const segments = ready.filter(s => selected.has(s.id));
     const last = events[events.length - 1];
     await evaluateProfiles(tx, workspaceId, [...ids], defs, {
       now: deps.clock.now(), segments, traits, emit: evs => ctx.emit(workspaceId, evs), tag: String(last.seq),
