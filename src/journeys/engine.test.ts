@@ -77,6 +77,25 @@ forEachStore('journey engine', kind => {
     assert.equal(stats.conversions.treated.revenue, 899);
   });
 
+  test('a run that entered and ended within one batch counts for re-entry in that same batch', async () => {
+    const j = await t.admin('POST', '/api/v1/journeys', {
+      name: 'Once', entry: { event: 'Pinged' }, reentry: 'never', start: 'tag',
+      steps: { tag: { type: 'audience', action: 'remove', audience: 'nobody', next: 'end' }, end: { type: 'exit' } },
+    });
+    assert.equal((await t.admin('POST', `/api/v1/journeys/${j.json.id}/publish`)).status, 200);
+    // One request, so one pipeline batch: the first Pinged enters and completes the journey at once.
+    const r = await t.track('/v1/batch', { batch: [
+      { type: 'track', userId: 'once-1', event: 'Pinged', messageId: 'once-a' },
+      { type: 'track', userId: 'once-1', event: 'Pinged', messageId: 'once-b' },
+    ] });
+    assert.equal(r.status, 200);
+    await t.omnis.settle();
+    const runs = await t.omnis.db.query<{ id: string; status: string }>('select id, status from journey_runs where journey_id = $1', [j.json.id]);
+    assert.deepEqual(runs.map(x => x.status), ['completed']);
+    const log = await t.omnis.db.query<{ step_id: string; action: string }>('select step_id, action from journey_step_log where run_id = $1 order by id', [runs[0].id]);
+    assert.deepEqual(log.map(x => `${x.step_id} ${x.action}`), ['tag entered', 'tag left', 'end entered', 'end left']);
+  });
+
   test('fallback to the next channel without engagement; engagement stops it', async () => {
     const j = await t.admin('POST', '/api/v1/journeys', {
       name: 'Review', entry: { event: 'Delivered' }, start: 'ask',

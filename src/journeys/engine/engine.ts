@@ -4,14 +4,21 @@ import { scheduleTimers, cancelTimers } from '../../bus/index.ts';
 import { compile, loadStates, requirements, fnv1a, type EvalEvent } from '../../segments/index.ts';
 import type { JourneyDefinition, SendStep, Step } from '../definition/index.ts';
 import { nextLocalTime } from '../definition/index.ts';
-import { saveRun, logStep } from './runs.ts';
+import type { JourneyWrites } from './writes.ts';
 import { JOURNEY_TIMER, type Emit, type Outbox, type Run, type TimerPayload } from './types.ts';
 
 export interface StepContext {
   tx: Tx; now: number; outbox: Outbox; emit: Emit;
   /** The event that moved the run, rendered into messages as `event`. */
   trigger: EvalEvent | null;
+  /** Run and step-log rows, written when the stage is done with the batch. */
+  writes: JourneyWrites;
+  /** The batch's own profiles, when the profile stage shared them (read instead of the database). */
+  profileOf?: (id: string) => ProfileView | undefined;
 }
+
+/** What steps read of a profile. */
+export interface ProfileView { channels: Record<string, { reachable?: boolean }>; consent: Record<string, { status: string }>; computed: Record<string, unknown>; traits: JsonObject; timezone: string | null }
 
 const MAX_STEPS_PER_TURN = 100;
 
@@ -24,11 +31,11 @@ const MAX_STEPS_PER_TURN = 100;
 export async function advance(run: Run, def: JourneyDefinition, stepId: string | null, c: StepContext): Promise<void> {
   const journeyId = run.journeyId;
   for (let n = 0; stepId && n < MAX_STEPS_PER_TURN; n++) {
-    if (run.step && run.step !== stepId) await logStep(c.tx, run, run.step, 'left', c.now);
+    if (run.step && run.step !== stepId) c.writes.step(run, run.step, 'left', c.now);
     const step: Step = def.steps[stepId];
     run.step = stepId;
     run.waiting = null;
-    await logStep(c.tx, run, stepId, 'entered', c.now);
+    c.writes.step(run, stepId, 'entered', c.now);
     const timerId = `j:${run.id}:${stepId}:${c.now}`;
     const wait = async (dueAt: number, what: TimerPayload['what']) => {
       await scheduleTimers(c.tx, [{ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt, kind: JOURNEY_TIMER, payload: { kind: JOURNEY_TIMER, what, runId: run.id, timerId } satisfies TimerPayload }]);
@@ -38,22 +45,22 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
         let due: number;
         if ('for' in step) due = c.now + parseDuration(step.for, `steps.${stepId}.for`);
         else if ('at' in step.until) due = Math.max(c.now, Date.parse(step.until.at));
-        else due = nextLocalTime(c.now + 1, await timezoneOf(c.tx, run.profileId), step.until);
+        else due = nextLocalTime(c.now + 1, await timezoneOf(c, run.profileId), step.until);
         await wait(due, 'wait');
         run.waiting = { kind: 'timer', timerId };
-        return saveRun(c.tx, run);
+        return c.writes.run(run);
       }
       case 'wait_event':
         await wait(c.now + parseDuration(step.timeout, `steps.${stepId}.timeout`), 'timeout');
         run.waiting = { kind: 'events', timerId };
-        return saveRun(c.tx, run);
+        return c.writes.run(run);
       case 'send': {
-        const channels = await channelsFor(c.tx, run.profileId, step);
+        const channels = await channelsFor(c, run.profileId, step);
         const messageId = await send(run, def, stepId, step, channels[0], 0, c);
         if (step.fallback_after && channels.length > 1) {
           await wait(c.now + parseDuration(step.fallback_after, `steps.${stepId}.fallback_after`), 'fallback');
           run.waiting = { kind: 'engagement', timerId, messageId, channels, index: 0 };
-          return saveRun(c.tx, run);
+          return c.writes.run(run);
         }
         stepId = step.next;
         break;
@@ -92,13 +99,13 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
         run.path = `${stepId}:${i}`;
         if (path.holdout) {
           run.holdout = true;
-          await logStep(c.tx, run, stepId, 'left', c.now, 'holdout');
+          c.writes.step(run, stepId, 'left', c.now, 'holdout');
           if (!def.goal || run.goalUntil === null) return endRun(run, 'completed', 'holdout without a goal', c);
           // The holdout only waits to see whether it converts anyway, until the goal window closes.
           await scheduleTimers(c.tx, [{ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: run.goalUntil, kind: JOURNEY_TIMER,
             payload: { kind: JOURNEY_TIMER, what: 'goal_window', runId: run.id, timerId } satisfies TimerPayload }]);
           run.waiting = { kind: 'holdout' };
-          return saveRun(c.tx, run);
+          return c.writes.run(run);
         }
         stepId = path.next;
         break;
@@ -113,7 +120,7 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
           timestamp: c.now, receivedAt: c.now, sourceId: 'internal', properties: {}, traits: step.traits as JsonObject, context: { profileId: run.profileId, journeyId, runId: run.id },
         }]);
         run.waiting = { kind: 'update', messageId };
-        return saveRun(c.tx, run);
+        return c.writes.run(run);
       }
       case 'webhook':
         await c.outbox.enqueue(c.tx, {
@@ -124,7 +131,7 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
         stepId = step.next;
         break;
       case 'exit':
-        await logStep(c.tx, run, stepId, 'left', c.now, 'exit');
+        c.writes.step(run, stepId, 'left', c.now, 'exit');
         run.step = null;
         return endRun(run, 'completed', 'exit step', c);
     }
@@ -149,28 +156,28 @@ export async function fallback(run: Run, def: JourneyDefinition, c: StepContext)
   const step = def.steps[stepId] as SendStep;
   if (!w || w.kind !== 'engagement') return;
   const index = w.index + 1;
-  if (index >= w.channels.length) { await logStep(c.tx, run, stepId, 'left', c.now, 'no engagement'); return advance(run, def, step.next, c); }
+  if (index >= w.channels.length) { c.writes.step(run, stepId, 'left', c.now, 'no engagement'); return advance(run, def, step.next, c); }
   const messageId = await send(run, def, stepId, step, w.channels[index], index, c);
   const timerId = `j:${run.id}:${stepId}:${c.now}`;
   if (index + 1 < w.channels.length) {
     await scheduleTimers(c.tx, [{ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: c.now + parseDuration(step.fallback_after!, 'fallback_after'), kind: JOURNEY_TIMER,
       payload: { kind: JOURNEY_TIMER, what: 'fallback', runId: run.id, timerId } satisfies TimerPayload }]);
     run.waiting = { kind: 'engagement', timerId, messageId, channels: w.channels, index };
-    return saveRun(c.tx, run);
+    return c.writes.run(run);
   }
-  await logStep(c.tx, run, stepId, 'left', c.now, `fell back to ${w.channels[index]}`);
+  c.writes.step(run, stepId, 'left', c.now, `fell back to ${w.channels[index]}`);
   return advance(run, def, step.next, c);
 }
 
 export async function endRun(run: Run, status: Run['status'], reason: string, c: StepContext): Promise<void> {
   if (run.waiting && 'timerId' in run.waiting) await cancelTimers(c.tx, [run.waiting.timerId]);
-  if (run.step && status !== 'completed') await logStep(c.tx, run, run.step, 'left', c.now, reason);
+  if (run.step && status !== 'completed') c.writes.step(run, run.step, 'left', c.now, reason);
   run.status = status;
   run.endReason = reason;
   run.endedAt = c.now;
   run.waiting = null;
   if (status !== 'completed') run.step = null;
-  await saveRun(c.tx, run);
+  c.writes.run(run);
 }
 
 /** The goal: the run ends at once, its queued messages are cancelled and its audiences left. */
@@ -196,8 +203,10 @@ export async function removeFromAudiences(tx: Tx, run: Pick<Run, 'workspaceId' |
   return rows.length;
 }
 
-async function timezoneOf(tx: Tx, profileId: string): Promise<string> {
-  const rows = await tx.query<{ timezone: string | null }>('select timezone from profiles where id = $1', [profileId]);
+async function timezoneOf(c: StepContext, profileId: string): Promise<string> {
+  const known = c.profileOf?.(profileId);
+  if (known) return known.timezone ?? 'UTC';
+  const rows = await c.tx.query<{ timezone: string | null }>('select timezone from profiles where id = $1', [profileId]);
   return rows[0]?.timezone ?? 'UTC';
 }
 
@@ -209,10 +218,9 @@ const SEND_ORDER = ['push', 'email', 'sms', 'messenger', 'whatsapp', 'in_app', '
  * first. A channel nobody can use still gets the message, so the outbox records why it was
  * suppressed rather than dropping it silently.
  */
-async function channelsFor(tx: Tx, profileId: string, step: SendStep): Promise<string[]> {
-  const rows = await tx.query<{ channels: Record<string, { reachable?: boolean }>; consent: Record<string, { status: string }>; computed: Record<string, unknown>; traits: JsonObject }>(
-    'select channels, consent, computed, traits from profiles where id = $1', [profileId]);
-  const p = rows[0];
+async function channelsFor(c: StepContext, profileId: string, step: SendStep): Promise<string[]> {
+  const p = c.profileOf?.(profileId) ?? (await c.tx.query<ProfileView>(
+    'select channels, consent, computed, traits, timezone from profiles where id = $1', [profileId]))[0];
   const usable = (ch: string) => {
     if (!p) return false;
     const consentOk = step.purpose === 'transactional' || p.consent[ch]?.status === 'granted';

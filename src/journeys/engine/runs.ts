@@ -57,22 +57,3 @@ export async function latestRun(q: Queryable, profileId: string, journeyId: stri
       order by entered_at desc, id desc limit 1`, [profileId, journeyId]);
   return rows[0] ? toRun(rows[0]) : null;
 }
-
-const t = (v: number | null) => (v === null ? null : new Date(v).toISOString());
-
-export async function saveRun(q: Queryable, r: Run): Promise<void> {
-  await q.query(
-    `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, waiting, path, holdout, entered_at, goal_until, ended_at, end_reason, converted_at, revenue)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     on conflict (id) do update set status = excluded.status, step = excluded.step, waiting = excluded.waiting, path = excluded.path,
-       holdout = excluded.holdout, goal_until = excluded.goal_until, ended_at = excluded.ended_at, end_reason = excluded.end_reason,
-       converted_at = excluded.converted_at, revenue = excluded.revenue`,
-    [r.id, r.workspaceId, r.journeyId, r.version, r.profileId, r.status, r.step, r.waiting ? JSON.stringify(r.waiting) : null, r.path, r.holdout,
-      t(r.enteredAt), t(r.goalUntil), t(r.endedAt), r.endReason, t(r.convertedAt), r.revenue]);
-}
-
-export async function logStep(q: Queryable, r: Run, stepId: string, action: 'entered' | 'left', at: number, detail: string | null = null): Promise<void> {
-  await q.query(
-    `insert into journey_step_log (journey_id, version, run_id, profile_id, step_id, action, detail, at) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [r.journeyId, r.version, r.id, r.profileId, stepId, action, detail, t(at)]);
-}

@@ -6,8 +6,9 @@ import { SEGMENT_ENTERED, type EvalEvent } from '../../segments/index.ts';
 import { batchProfiles } from '../../profiles/index.ts';
 import type { JourneyDefinition, UpdateStep } from '../definition/index.ts';
 import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
-import { activeRuns, followMerge, latestRun, runById, saveRun } from './runs.ts';
-import { advance, convert, endRun, exitRun, fallback, newRunId, removeFromAudiences, type StepContext } from './engine.ts';
+import { activeRuns, followMerge, latestRun, runById } from './runs.ts';
+import { JourneyWrites } from './writes.ts';
+import { advance, convert, endRun, exitRun, fallback, newRunId, removeFromAudiences, type StepContext, type ProfileView } from './engine.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
 
 const ENGAGEMENT = /(Opened|Clicked|Replied|Received|Read|Tapped)$/;
@@ -28,8 +29,11 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const profileIds = [...new Set(candidates.map(e => e.profileId!))];
     const runs = deps.catalog.everPublished(workspaceId) ? await activeRuns(tx, profileIds) : [];
     if (!runs.length && !live.length && !candidates.some(e => e.event === TIMER_EVENT || updateOf(e))) return events;
-    // Steps read profiles (traits, reach, time zone) from the database: this batch's changes land first.
-    await batchProfiles(ctx)?.flush();
+    // Branches read profiles (traits, reach, time zone) from the database: this batch's changes land first.
+    const shared = batchProfiles(ctx);
+    await shared?.flush();
+    const profileOf = shared ? (id: string): ProfileView | undefined => { const r = shared.get(id); return r && { ...r.profile, channels: r.profile.channels as ProfileView['channels'], computed: r.computed }; } : undefined;
+    const writes = new JourneyWrites();
     const byProfile = new Map<string, Run[]>();
     for (const r of runs) { let l = byProfile.get(r.profileId); if (!l) byProfile.set(r.profileId, (l = [])); l.push(r); }
 
@@ -37,11 +41,11 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const emit = (evs: Parameters<StageContext['emit']>[1]) => ctx.emit(workspaceId, evs);
     for (const e of candidates) {
       const ev: EvalEvent = { event: e.event, type: e.type, channel: e.channel, timestamp: e.timestamp, properties: e.properties, context: e.context };
-      const c: StepContext = { tx, now, outbox: deps.outbox, emit, trigger: ev };
+      const c: StepContext = { tx, now, outbox: deps.outbox, emit, trigger: ev, writes, profileOf };
       const mine = byProfile.get(e.profileId!) ?? [];
       const updated = updateOf(e);
       if (updated) {
-        const run = mine.find(r => r.id === updated) ?? await runById(tx, updated);
+        const run = mine.find(r => r.id === updated) ?? writes.byId(updated) ?? await runById(tx, updated);
         if (run) await followMerge(tx, run, e.profileId!);
         if (run?.status === 'active' && run.waiting?.kind === 'update' && run.waiting.messageId === e.messageId) {
           const def = await deps.catalog.version(tx, run.journeyId, run.version);
@@ -67,6 +71,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       }
       byProfile.set(e.profileId!, mine);
     }
+    await writes.flush(tx);
     return events;
   };
 }
@@ -84,7 +89,7 @@ function entryMatches(j: LiveJourney, e: EvalEvent): boolean {
 
 async function enter(tx: Tx, j: LiveJourney, profileId: string, workspaceId: string, mine: Run[], c: StepContext): Promise<Run | null> {
   if (mine.some(r => r.journeyId === j.id && r.status === 'active')) return null;
-  const last = await latestRun(tx, profileId, j.id);
+  const last = c.writes.latest(await latestRun(tx, profileId, j.id), profileId, j.id);
   const re = j.def.reentry;
   if (last) {
     if (re === 'never') return null;
@@ -95,7 +100,7 @@ async function enter(tx: Tx, j: LiveJourney, profileId: string, workspaceId: str
     holdout: false, enteredAt: c.now, goalUntil: j.def.goal ? c.now + parseDuration(j.def.goal.within, 'goal.within') : null,
     endedAt: null, endReason: null, convertedAt: null, revenue: 0,
   };
-  await saveRun(tx, run);
+  c.writes.run(run);
   await advance(run, j.def, j.def.start, c);
   return run;
 }
@@ -129,7 +134,7 @@ async function onTimer(tx: Tx, p: TimerPayload, profileId: string, mine: Run[], 
     await tx.query(`update audience_memberships set removed_at = to_timestamp($2 / 1000.0), removed_reason = 'expired' where id = $1 and removed_at is null`, [p.membershipId, c.now]);
     return;
   }
-  const run = mine.find(r => r.id === p.runId) ?? (p.runId ? await runById(tx, p.runId) : null);
+  const run = mine.find(r => r.id === p.runId) ?? (p.runId ? c.writes.byId(p.runId) ?? await runById(tx, p.runId) : null);
   if (!run || run.status !== 'active') return;
   await followMerge(tx, run, profileId);
   const def = await catalog.version(tx, run.journeyId, run.version);

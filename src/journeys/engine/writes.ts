@@ -1,0 +1,65 @@
+import type { Tx } from '../../store/index.ts';
+import type { Run } from './types.ts';
+
+const t = (v: number | null) => (v === null ? null : new Date(v).toISOString());
+
+interface StepRow { journeyId: string; version: number; runId: string; profileId: string; stepId: string; action: 'entered' | 'left'; detail: string | null; at: string }
+
+/**
+ * The run rows and step-log rows one pipeline batch writes, gathered and written in two
+ * statements when the journey stage is done with the batch, instead of a statement per
+ * transition. A run is written as it stands at the end (the last of its saves); the log
+ * keeps its order. Reads within the batch that must see these go through `latest`.
+ */
+export class JourneyWrites {
+  private runs = new Map<string, Run>();
+  private steps: StepRow[] = [];
+
+  run(r: Run) { this.runs.set(r.id, r); }
+
+  step(r: Run, stepId: string, action: 'entered' | 'left', at: number, detail: string | null = null) {
+    this.steps.push({ journeyId: r.journeyId, version: r.version, runId: r.id, profileId: r.profileId, stepId, action, detail, at: t(at)! });
+  }
+
+  /** A run saved in this batch, by id. */
+  byId(id: string): Run | undefined { return this.runs.get(id); }
+
+  /** The later of `stored` (the database's latest run of the journey for the profile) and the runs this batch saved for them. */
+  latest(stored: Run | null, profileId: string, journeyId: string): Run | null {
+    let best = stored ? this.runs.get(stored.id) ?? stored : null;
+    for (const r of this.runs.values()) {
+      if (r.profileId !== profileId || r.journeyId !== journeyId) continue;
+      if (!best || r.enteredAt > best.enteredAt || (r.enteredAt === best.enteredAt && r.id > best.id)) best = r;
+    }
+    return best;
+  }
+
+  async flush(tx: Tx) {
+    if (this.runs.size) {
+      const runs = [...this.runs.values()].map(r => ({
+        id: r.id, w: r.workspaceId, j: r.journeyId, v: r.version, p: r.profileId, s: r.status, step: r.step, waiting: r.waiting, path: r.path,
+        holdout: r.holdout, e: t(r.enteredAt), g: t(r.goalUntil), end: t(r.endedAt), reason: r.endReason, conv: t(r.convertedAt), rev: r.revenue,
+      }));
+      this.runs.clear();
+      await tx.query(
+        `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, waiting, path, holdout, entered_at, goal_until, ended_at, end_reason, converted_at, revenue)
+         select x.id, x.w, x.j, x.v, x.p, x.s, x.step, x.waiting, x.path, x.holdout, x.e, x.g, x."end", x.reason, x.conv, x.rev
+           from jsonb_to_recordset($1::jsonb) as x(id text, w text, j text, v int, p text, s text, step text, waiting jsonb, path text, holdout boolean,
+                e timestamptz, g timestamptz, "end" timestamptz, reason text, conv timestamptz, rev float8)
+         on conflict (id) do update set profile_id = excluded.profile_id, status = excluded.status, step = excluded.step, waiting = excluded.waiting,
+           path = excluded.path, holdout = excluded.holdout, goal_until = excluded.goal_until, ended_at = excluded.ended_at, end_reason = excluded.end_reason,
+           converted_at = excluded.converted_at, revenue = excluded.revenue`,
+        [JSON.stringify(runs)]);
+    }
+    if (this.steps.length) {
+      const steps = this.steps;
+      this.steps = [];
+      // In the order they happened: the ids follow the array's order.
+      await tx.query(
+        `insert into journey_step_log (journey_id, version, run_id, profile_id, step_id, action, detail, at)
+         select x."journeyId", x.version, x."runId", x."profileId", x."stepId", x.action, x.detail, x.at
+           from jsonb_to_recordset($1::jsonb) as x("journeyId" text, version int, "runId" text, "profileId" text, "stepId" text, action text, detail text, at timestamptz)`,
+        [JSON.stringify(steps)]);
+    }
+  }
+}
