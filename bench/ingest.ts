@@ -3,6 +3,7 @@ import { createOmnis, DEFAULT_WORKSPACE } from '../src/app/index.ts';
 import { buildServer } from '../src/api/index.ts';
 import { createKey } from '../src/ingest/index.ts';
 import { type Db } from '../src/store/index.ts';
+import type { OmnisEvent } from '../src/shared/index.ts';
 import { INSERT_EVENTS_SQL_FOR_BENCH } from './sql.ts';
 import { eachStore } from './stores.ts';
 
@@ -87,7 +88,30 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
     report(`ingest [${name}] ${profiles.toLocaleString('en')} live profiles after ${(EVENTS * 2 + 55_000).toLocaleString('en')} events`);
     await app.close();
     await omnis.stop();
+    const alone = await pipelineAlone(db);
+    report(`ingest [${name}] pipeline alone (${EVENTS.toLocaleString('en')} events of new users already in the log, nothing else running): ${Math.round(alone).toLocaleString('en')} events/s = ${(alone / base).toFixed(2)}× baseline`);
   } finally { await cleanup(); }
+}
+
+/**
+ * The pipeline's own rate, without the HTTP API beside it on the same cores: the events are
+ * appended first (by an Omnis that runs no pipeline), then a fresh one drains them.
+ */
+async function pipelineAlone(db: Db): Promise<number> {
+  const writer = await createOmnis({ db, worker: false, logError: e => console.error(e) });
+  const now = Date.now();
+  const events: OmnisEvent[] = makeEvents(EVENTS, 'alone').map(e => ({
+    event: null, userId: null, previousId: null, properties: {}, traits: {}, context: {}, ...e,
+    timestamp: Date.parse(e.timestamp), receivedAt: now, channel: 'web', sourceId: null,
+  }) as OmnisEvent);
+  for (const c of chunk(events, 2000)) await writer.log.append(DEFAULT_WORKSPACE, c);
+  const omnis = await createOmnis({ db, logError: e => console.error(e) });
+  await omnis.start();
+  const t0 = performance.now();
+  await omnis.idle();
+  const rate = EVENTS / ((performance.now() - t0) / 1000);
+  await omnis.stop();
+  return rate;
 }
 
 export default async function bench(report: (line: string) => void) {
