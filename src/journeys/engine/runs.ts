@@ -50,10 +50,18 @@ export async function runById(q: Queryable, id: string): Promise<Run | null> {
   return rows[0] ? toRun(rows[0]) : null;
 }
 
-/** The profile's latest run of a journey (any version, profiles merged into it included), for re-entry rules. */
-export async function latestRun(q: Queryable, profileId: string, journeyId: string): Promise<Run | null> {
-  const rows = await q.query<RunRow>(
-    `select * from journey_runs where journey_id = $2 and profile_id = any(array(select $1::text union all select id from profiles where merged_into = $1))
-      order by entered_at desc, id desc limit 1`, [profileId, journeyId]);
-  return rows[0] ? toRun(rows[0]) : null;
+/**
+ * Each live profile's latest run of each of these journeys (any version, profiles merged into
+ * it included), for re-entry rules, in one query for a batch; keyed by runKey(profile, journey).
+ */
+export async function latestRuns(q: Queryable, profileIds: readonly string[], journeyIds: readonly string[]): Promise<Map<string, Run>> {
+  if (!profileIds.length || !journeyIds.length) return new Map();
+  const rows = await q.query<RunRow & { live: string }>(
+    `select distinct on (k.live, r.journey_id) k.live, r.* from journey_runs r
+       join (select x as id, x as live from unnest($1::text[]) x union all select id, merged_into from profiles where merged_into = any($1::text[])) k on r.profile_id = k.id
+      where r.journey_id = any($2::text[])
+      order by k.live, r.journey_id, r.entered_at desc, r.id desc`, [profileIds, journeyIds]);
+  return new Map(rows.map(r => [runKey(r.live, r.journey_id), toRun(r)]));
 }
+
+export const runKey = (profileId: string, journeyId: string) => `${profileId}\u0000${journeyId}`;

@@ -6,7 +6,7 @@ import { SEGMENT_ENTERED, type EvalEvent } from '../../segments/index.ts';
 import { batchProfiles } from '../../profiles/index.ts';
 import type { JourneyDefinition, UpdateStep } from '../definition/index.ts';
 import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
-import { activeRuns, followMerge, latestRun, runById } from './runs.ts';
+import { activeRuns, followMerge, latestRuns, runById, runKey } from './runs.ts';
 import { JourneyWrites } from './writes.ts';
 import { advance, convert, endRun, exitRun, fallback, newRunId, removeFromAudiences, type StepContext, type ProfileView } from './engine.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
@@ -34,13 +34,17 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     await shared?.flush();
     const profileOf = shared ? (id: string): ProfileView | undefined => { const r = shared.get(id); return r && { ...r.profile, channels: r.profile.channels as ProfileView['channels'], computed: r.computed }; } : undefined;
     const writes = new JourneyWrites();
+    // Re-entry rules need each entering profile's latest run of the journey: read at once.
+    const entering = new Set<string>(), entered = new Set<string>();
+    for (const e of candidates) for (const j of live) if (entryMatches(j, toEval(e))) { entering.add(e.profileId!); entered.add(j.id); }
+    const latest = await latestRuns(tx, [...entering], [...entered]);
     const byProfile = new Map<string, Run[]>();
     for (const r of runs) { let l = byProfile.get(r.profileId); if (!l) byProfile.set(r.profileId, (l = [])); l.push(r); }
 
     const now = deps.clock.now();
     const emit = (evs: Parameters<StageContext['emit']>[1]) => ctx.emit(workspaceId, evs);
     for (const e of candidates) {
-      const ev: EvalEvent = { event: e.event, type: e.type, channel: e.channel, timestamp: e.timestamp, properties: e.properties, context: e.context };
+      const ev = toEval(e);
       const c: StepContext = { tx, now, outbox: deps.outbox, emit, trigger: ev, writes, profileOf };
       const mine = byProfile.get(e.profileId!) ?? [];
       const updated = updateOf(e);
@@ -66,8 +70,8 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       }
       for (const j of live) {
         if (!entryMatches(j, ev)) continue;
-        const run = await enter(tx, j, e.profileId!, workspaceId, mine, c);
-        if (run) mine.push(run);
+        const run = enter(j, e.profileId!, workspaceId, mine, latest, c);
+        if (run) { mine.push(run); await advance(run, j.def, j.def.start, c); }
       }
       byProfile.set(e.profileId!, mine);
     }
@@ -87,9 +91,12 @@ function entryMatches(j: LiveJourney, e: EvalEvent): boolean {
   return matches(entry, e);
 }
 
-async function enter(tx: Tx, j: LiveJourney, profileId: string, workspaceId: string, mine: Run[], c: StepContext): Promise<Run | null> {
+const toEval = (e: StoredEvent): EvalEvent => ({ event: e.event, type: e.type, channel: e.channel, timestamp: e.timestamp, properties: e.properties, context: e.context });
+
+/** A new run of `j` when its re-entry rule lets the profile in (its first step not taken yet). */
+function enter(j: LiveJourney, profileId: string, workspaceId: string, mine: Run[], latest: Map<string, Run>, c: StepContext): Run | null {
   if (mine.some(r => r.journeyId === j.id && r.status === 'active')) return null;
-  const last = c.writes.latest(await latestRun(tx, profileId, j.id), profileId, j.id);
+  const last = c.writes.latest(latest.get(runKey(profileId, j.id)) ?? null, profileId, j.id);
   const re = j.def.reentry;
   if (last) {
     if (re === 'never') return null;
@@ -101,7 +108,6 @@ async function enter(tx: Tx, j: LiveJourney, profileId: string, workspaceId: str
     endedAt: null, endReason: null, convertedAt: null, revenue: 0,
   };
   c.writes.run(run);
-  await advance(run, j.def, j.def.start, c);
   return run;
 }
 
