@@ -96,6 +96,25 @@ forEachStore('journey engine', kind => {
     assert.deepEqual(log.map(x => `${x.step_id} ${x.action}`), ['tag entered', 'tag left', 'end entered', 'end left']);
   });
 
+  test('a goal reached in the batch that queued a message cancels that message', async () => {
+    const j = await t.admin('POST', '/api/v1/journeys', {
+      name: 'Quick', entry: { event: 'Checkout Started' }, goal: { event: 'Order Completed', within: '1d' }, start: 'mail',
+      steps: { mail: { type: 'send', channel: 'email', template: 'cart', next: 'w' }, w: { type: 'wait', for: '1d', next: 'end' }, end: { type: 'exit' } },
+    });
+    assert.equal((await t.admin('POST', `/api/v1/journeys/${j.json.id}/publish`)).status, 200);
+    const r = await t.track('/v1/batch', { batch: [
+      { type: 'identify', userId: 'quick-1', traits: { email: 'quick-1@example.com' }, context: { consent: { categoryPreferences: { email: true } } }, messageId: 'quick-a' },
+      { type: 'track', userId: 'quick-1', event: 'Checkout Started', messageId: 'quick-b' },
+      { type: 'track', userId: 'quick-1', event: 'Order Completed', properties: { revenue: 20 }, messageId: 'quick-c' },
+    ] });
+    assert.equal(r.status, 200);
+    await t.omnis.settle();
+    const runs = await t.omnis.db.query<{ status: string }>('select status from journey_runs where journey_id = $1', [j.json.id]);
+    assert.deepEqual(runs.map(x => x.status), ['converted']);
+    const m = await messages((await profileOf('quick-1')).id);
+    assert.deepEqual(m.map(x => [x.step_id, x.status, x.reason]), [['mail', 'cancelled', 'goal reached']]);
+  });
+
   test('fallback to the next channel without engagement; engagement stops it', async () => {
     const j = await t.admin('POST', '/api/v1/journeys', {
       name: 'Review', entry: { event: 'Delivered' }, start: 'ask',

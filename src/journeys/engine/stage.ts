@@ -7,7 +7,7 @@ import { batchProfiles } from '../../profiles/index.ts';
 import type { JourneyDefinition, UpdateStep } from '../definition/index.ts';
 import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
 import { activeRuns, followMerge, latestRuns, runById, runKey } from './runs.ts';
-import { JourneyWrites } from './writes.ts';
+import { JourneyWrites, BatchOutbox } from './writes.ts';
 import { advance, convert, endRun, exitRun, fallback, newRunId, removeFromAudiences, type StepContext, type ProfileView } from './engine.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
 
@@ -34,6 +34,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     await shared?.flush();
     const profileOf = shared ? (id: string): ProfileView | undefined => { const r = shared.get(id); return r && { ...r.profile, channels: r.profile.channels as ProfileView['channels'], computed: r.computed }; } : undefined;
     const writes = new JourneyWrites();
+    const outbox = new BatchOutbox(deps.outbox, writes);
     // Re-entry rules need each entering profile's latest run of the journey: read at once.
     const entering = new Set<string>(), entered = new Set<string>();
     for (const e of candidates) for (const j of live) if (entryMatches(j, toEval(e))) { entering.add(e.profileId!); entered.add(j.id); }
@@ -45,7 +46,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const emit = (evs: Parameters<StageContext['emit']>[1]) => ctx.emit(workspaceId, evs);
     for (const e of candidates) {
       const ev = toEval(e);
-      const c: StepContext = { tx, now, outbox: deps.outbox, emit, trigger: ev, writes, profileOf };
+      const c: StepContext = { tx, now, outbox, emit, trigger: ev, writes, profileOf };
       const mine = byProfile.get(e.profileId!) ?? [];
       const updated = updateOf(e);
       if (updated) {
@@ -75,6 +76,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       }
       byProfile.set(e.profileId!, mine);
     }
+    await outbox.flush(tx);
     await writes.flush(tx);
     return events;
   };

@@ -29,13 +29,17 @@ export const JOURNEY_TIMER = 'journey';
 
 export interface TimerPayload { kind: typeof JOURNEY_TIMER; what: 'wait' | 'timeout' | 'fallback' | 'goal_window' | 'audience_expiry'; runId?: string; timerId: string; membershipId?: number }
 
+export interface OutboxInput {
+  workspaceId: string; idempotencyKey: string; profileId: string; channel: string; templateKey: string;
+  purpose?: 'marketing' | 'transactional'; journeyId: string; journeyVersion: number; stepId: string; runId: string;
+  context?: { [key: string]: Json }; sendAt?: number; now: number;
+}
+
 /** What the engine needs from messaging, passed in (journeys do not import messaging). */
 export interface Outbox {
-  enqueue(tx: import('../../store/index.ts').Tx, input: {
-    workspaceId: string; idempotencyKey: string; profileId: string; channel: string; templateKey: string;
-    purpose?: 'marketing' | 'transactional'; journeyId: string; journeyVersion: number; stepId: string; runId: string;
-    context?: { [key: string]: Json }; sendAt?: number; now: number;
-  }): Promise<{ id: string; created: boolean }>;
+  enqueue(tx: import('../../store/index.ts').Tx, input: OutboxInput): Promise<{ id: string; created: boolean }>;
+  /** Many at once, with ids the caller chose; a key already queued answers with its message's id. */
+  enqueueMany(tx: import('../../store/index.ts').Tx, inputs: (OutboxInput & { id: string })[]): Promise<{ id: string; created: boolean }[]>;
   cancel(tx: import('../../store/index.ts').Tx, filter: { workspaceId: string; profileId: string; journeyId?: string; runId?: string }, reason: string, now: number): Promise<number>;
 }
 

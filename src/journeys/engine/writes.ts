@@ -1,5 +1,6 @@
 import type { Tx } from '../../store/index.ts';
-import type { Run } from './types.ts';
+import { newId } from '../../shared/index.ts';
+import type { Outbox, OutboxInput, Run } from './types.ts';
 
 const t = (v: number | null) => (v === null ? null : new Date(v).toISOString());
 
@@ -19,6 +20,11 @@ export class JourneyWrites {
 
   step(r: Run, stepId: string, action: 'entered' | 'left', at: number, detail: string | null = null) {
     this.steps.push({ journeyId: r.journeyId, version: r.version, runId: r.id, profileId: r.profileId, stepId, action, detail, at: t(at)! });
+  }
+
+  /** A message queued under a chosen id turned out to exist already under `to` (a replay): runs waiting on it follow. */
+  renameMessage(from: string, to: string) {
+    for (const r of this.runs.values()) if (r.waiting && 'messageId' in r.waiting && r.waiting.messageId === from) r.waiting = { ...r.waiting, messageId: to };
   }
 
   /** A run saved in this batch, by id. */
@@ -61,5 +67,40 @@ export class JourneyWrites {
            from jsonb_to_recordset($1::jsonb) as x("journeyId" text, version int, "runId" text, "profileId" text, "stepId" text, action text, detail text, at timestamptz)`,
         [JSON.stringify(steps)]);
     }
+  }
+}
+
+/**
+ * The outbox as the journey stage uses it within one batch: messages are gathered and put in
+ * the outbox in one statement when the stage is done (before the runs that wait on them are
+ * written). A cancellation first writes what is gathered, so it cancels those too.
+ */
+export class BatchOutbox implements Outbox {
+  private queued: (OutboxInput & { id: string })[] = [];
+
+  constructor(private real: Outbox, private writes: JourneyWrites) {}
+
+  async enqueue(_tx: Tx, input: OutboxInput) {
+    const id = newId('msg');
+    this.queued.push({ ...input, id });
+    return { id, created: true };
+  }
+
+  async enqueueMany(tx: Tx, inputs: (OutboxInput & { id: string })[]) {
+    await this.flush(tx);
+    return this.real.enqueueMany(tx, inputs);
+  }
+
+  async cancel(tx: Tx, filter: Parameters<Outbox['cancel']>[1], reason: string, now: number) {
+    await this.flush(tx);
+    return this.real.cancel(tx, filter, reason, now);
+  }
+
+  async flush(tx: Tx) {
+    if (!this.queued.length) return;
+    const queued = this.queued;
+    this.queued = [];
+    const res = await this.real.enqueueMany(tx, queued);
+    res.forEach((r, n) => { if (r.id !== queued[n].id) this.writes.renameMessage(queued[n].id, r.id); });
   }
 }

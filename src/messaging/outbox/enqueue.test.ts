@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { forEachStore } from '../../testing/index.ts';
 import { OmnisError } from '../../shared/index.ts';
 import { openHarness, WS, type Harness } from './testing.ts';
+import { enqueueMessages } from './enqueue.ts';
 
 forEachStore('outbox: enqueue, cancel, list, feedback', kind => {
   let h: Harness;
@@ -26,6 +27,26 @@ forEachStore('outbox: enqueue, cancel, list, feedback', kind => {
     // The same key in another workspace is another message.
     const other = await h.messaging.enqueue(h.db, { workspaceId: 'ws_other', idempotencyKey: 'run1:s1:p1', profileId: 'p1', channel: 'email', templateKey: 'welcome' });
     assert.equal(other.created, true);
+  });
+
+  test('enqueueMessages queues many at once with the given ids; a key already queued answers with its message', async () => {
+    const first = await h.messaging.enqueue(h.db, { workspaceId: WS, idempotencyKey: 'many:0', profileId: 'pm', channel: 'email', templateKey: 'welcome' });
+    const now = h.clock.now();
+    const res = await enqueueMessages(h.db, [
+      { id: 'msg_many_a', workspaceId: WS, idempotencyKey: 'many:0', profileId: 'pm', channel: 'sms', templateKey: 'other', now },
+      { id: 'msg_many_b', workspaceId: WS, idempotencyKey: 'many:1', profileId: 'pm', channel: 'sms', templateKey: 'n', runId: 'rm', stepId: 's', journeyId: 'jm', journeyVersion: 1, context: { x: 1 }, now },
+      { id: 'msg_many_c', workspaceId: WS, idempotencyKey: 'many:2', profileId: 'pm', channel: 'email', templateKey: 'n', purpose: 'transactional', sendAt: now + 60_000, now },
+    ]);
+    assert.deepEqual(res, [{ id: first.id, created: false }, { id: 'msg_many_b', created: true }, { id: 'msg_many_c', created: true }]);
+    const b = await h.message('msg_many_b');
+    assert.deepEqual([b.channel, b.status, b.runId, b.stepId, b.journeyId, b.journeyVersion, b.context], ['sms', 'queued', 'rm', 's', 'jm', 1, { x: 1 }]);
+    assert.deepEqual(b.history.map(x => x.status), ['queued']);
+    const c = await h.message('msg_many_c');
+    assert.equal(c.purpose, 'transactional');
+    assert.equal(c.sendAt, now + 60_000);
+    assert.equal((await h.message(first.id)).channel, 'email', 'the first message is untouched');
+    await assert.rejects(enqueueMessages(h.db, [{ id: 'msg_bad', workspaceId: WS, idempotencyKey: 'many:bad', profileId: 'pm', channel: 'E-mail!', templateKey: 'n', now }]),
+      (e: unknown) => e instanceof OmnisError && e.field === 'channel');
   });
 
   test('enqueue inside a transaction that rolls back leaves nothing', async () => {

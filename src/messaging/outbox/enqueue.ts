@@ -37,6 +37,46 @@ export async function enqueueMessage(q: Queryable, input: EnqueueInput): Promise
   return { id: existing[0].id, created: false };
 }
 
+/**
+ * Many enqueues in two statements, with the ids chosen by the caller (`id`), in order. Same
+ * idempotency as enqueueMessage: an input whose key is already queued creates nothing and
+ * answers with the stored message's id.
+ */
+export async function enqueueMessages(q: Queryable, inputs: readonly (EnqueueInput & { id: string })[]): Promise<{ id: string; created: boolean }[]> {
+  if (!inputs.length) return [];
+  inputs.forEach(check);
+  const rows = inputs.map(i => ({
+    id: i.id, w: i.workspaceId, k: i.idempotencyKey, p: i.profileId, ch: i.channel, t: i.templateKey, pu: i.purpose ?? 'marketing',
+    j: i.journeyId ?? null, v: i.journeyVersion ?? null, s: i.stepId ?? null, r: i.runId ?? null, c: i.context ?? {},
+    at: iso(i.sendAt ?? i.now), now: iso(i.now),
+  }));
+  const inserted = await q.query<{ id: string }>(
+    `with ins as (
+       insert into messages (id, workspace_id, idempotency_key, profile_id, channel, template_key, purpose,
+         journey_id, journey_version, step_id, run_id, context, send_at, status, next_attempt_at, created_at, updated_at)
+       select x.id, x.w, x.k, x.p, x.ch, x.t, x.pu, x.j, x.v, x.s, x.r, x.c, x.at, 'queued', x.at, x.now, x.now
+         from jsonb_to_recordset($1::jsonb) as x(id text, w text, k text, p text, ch text, t text, pu text, j text, v int, s text, r text, c jsonb, at timestamptz, now timestamptz)
+       on conflict (workspace_id, idempotency_key) do nothing
+       returning id, created_at
+     ), h as (
+       insert into message_status_history (message_id, status, reason, at) select id, 'queued', null, created_at from ins
+     )
+     select id from ins`,
+    [JSON.stringify(rows)]);
+  const created = new Set(inserted.map(r => r.id));
+  const out = inputs.map(i => ({ id: i.id, created: created.has(i.id) }));
+  const clash = inputs.filter(i => !created.has(i.id));
+  if (clash.length) {
+    const existing = await q.query<{ k: string; w: string; id: string }>(
+      `select m.workspace_id as w, m.idempotency_key as k, m.id from messages m
+         join jsonb_to_recordset($1::jsonb) as x(w text, k text) on m.workspace_id = x.w and m.idempotency_key = x.k`,
+      [JSON.stringify(clash.map(i => ({ w: i.workspaceId, k: i.idempotencyKey })))]);
+    const idOf = new Map(existing.map(r => [`${r.w}\u0000${r.k}`, r.id]));
+    for (const [n, i] of inputs.entries()) if (!out[n].created) out[n].id = idOf.get(`${i.workspaceId}\u0000${i.idempotencyKey}`) ?? i.id;
+  }
+  return out;
+}
+
 function check(input: EnqueueInput) {
   const text = (field: keyof EnqueueInput, max: number) => {
     const v = input[field];
