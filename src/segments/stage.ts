@@ -1,7 +1,7 @@
 import type { Tx } from '../store/index.ts';
 import type { StoredEvent } from '../shared/index.ts';
 import { TIMER_EVENT, type StageContext } from '../bus/index.ts';
-import type { DefinitionCache, SegmentDef, TraitDef } from './definitions.ts';
+import type { DefinitionCache, TraitDef } from './definitions.ts';
 import { evaluateProfiles, SEGMENT_TIMER, SEGMENT_ENTERED, SEGMENT_EXITED } from './evaluate-profiles.ts';
 import type { Clock } from '../shared/index.ts';
 import type { EventHistory } from './history.ts';
