@@ -16,14 +16,15 @@ describe('the pipeline\'s profile cache', () => {
   test('finds profiles by id and by identifier; eviction and merges forget both', () => {
     const c = new ProfileCache();
     c.put([record('p1', [['user_id', 'u1'], ['email', 'a@x.io']]), record('p2', [['user_id', 'u2']])], []);
-    assert.equal(c.ownerOf({ type: 'email', value: 'a@x.io' }), 'p1');
+    assert.equal(c.ownerOf('w', { type: 'email', value: 'a@x.io' }), 'p1');
     assert.equal(c.get('p2')?.profile.id, 'p2');
     // p1 absorbed p2 in a batch: p2 is gone, its identifier now names p1.
     c.put([record('p1', [['user_id', 'u1'], ['email', 'a@x.io'], ['user_id', 'u2']])], ['p2']);
     assert.equal(c.get('p2'), undefined);
-    assert.equal(c.ownerOf({ type: 'user_id', value: 'u2' }), 'p1');
+    assert.equal(c.ownerOf('w', { type: 'user_id', value: 'u2' }), 'p1');
+    assert.equal(c.ownerOf('other', { type: 'user_id', value: 'u2' }), undefined, 'identifiers are per workspace');
     c.evict(['p1']);
-    assert.equal(c.ownerOf({ type: 'user_id', value: 'u1' }), undefined);
+    assert.equal(c.ownerOf('w', { type: 'user_id', value: 'u1' }), undefined);
     assert.equal(c.size, 0);
   });
 
@@ -33,7 +34,7 @@ describe('the pipeline\'s profile cache', () => {
     c.put([record('p1', [['user_id', '1']])], []); // p1 used again
     c.put([record('p3', [['user_id', '3']])], []);
     assert.deepEqual(['p1', 'p2', 'p3'].map(id => Boolean(c.get(id))), [true, false, true]);
-    assert.equal(c.ownerOf({ type: 'user_id', value: '2' }), undefined);
+    assert.equal(c.ownerOf('w', { type: 'user_id', value: '2' }), undefined);
   });
 });
 

@@ -4,7 +4,8 @@ import type { Identity, Profile } from '../shared/index.ts';
 /** A profile as the pipeline holds it: its state, its computed traits and the identifiers it owns. */
 export interface ProfileRecord { profile: Profile; computed: Record<string, unknown>; identities: Identity[] }
 
-export const identityKey = (i: Identity) => `${i.type}\u0000${i.value}`;
+/** Identifiers are per workspace: the same user id in two workspaces is two people. */
+const ownerKey = (workspaceId: string, i: Identity) => `${workspaceId}\u0000${i.type}\u0000${i.value}`;
 
 /**
  * Hot profiles kept by the pipeline between batches, so a batch reads from the database only
@@ -24,8 +25,8 @@ export class ProfileCache implements PipelineCache {
 
   get(profileId: string): ProfileRecord | undefined { return this.byId.get(profileId); }
 
-  /** The live profile that owns an identifier, when cached; undefined means "ask the database". */
-  ownerOf(i: Identity): string | undefined { return this.owners.get(identityKey(i)); }
+  /** The live profile that owns an identifier in a workspace, when cached; undefined means "ask the database". */
+  ownerOf(workspaceId: string, i: Identity): string | undefined { return this.owners.get(ownerKey(workspaceId, i)); }
 
   /** Stores what a committed batch left: `records` are live profiles, `gone` were merged away. */
   put(records: Iterable<ProfileRecord>, gone: Iterable<string>) {
@@ -33,7 +34,7 @@ export class ProfileCache implements PipelineCache {
     for (const r of records) {
       this.drop(r.profile.id);
       this.byId.set(r.profile.id, r);
-      for (const i of r.identities) this.owners.set(identityKey(i), r.profile.id);
+      for (const i of r.identities) this.owners.set(ownerKey(r.profile.workspaceId, i), r.profile.id);
     }
     for (const id of this.byId.keys()) {
       if (this.byId.size <= this.maxProfiles) break;
@@ -51,6 +52,9 @@ export class ProfileCache implements PipelineCache {
     const r = this.byId.get(id);
     if (!r) return;
     this.byId.delete(id);
-    for (const i of r.identities) if (this.owners.get(identityKey(i)) === id) this.owners.delete(identityKey(i));
+    for (const i of r.identities) {
+      const k = ownerKey(r.profile.workspaceId, i);
+      if (this.owners.get(k) === id) this.owners.delete(k);
+    }
   }
 }

@@ -49,7 +49,7 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   // a profile evicts it before the next batch.
   const owner = new Map<string, string>();
   const unknown: Identity[] = [];
-  for (const i of all) { const o = cache?.ownerOf(i); if (o && cached(o)) owner.set(key(i), o); else unknown.push(i); }
+  for (const i of all) { const o = cache?.ownerOf(workspaceId, i); if (o && cached(o)) owner.set(key(i), o); else unknown.push(i); }
   const [found, suppressed] = await Promise.all([lookupIdentities(tx, workspaceId, unknown), suppressedAmong(tx, workspaceId, unknown)]);
   for (const r of found) owner.set(key(r), r.profile_id);
   const pinnedIds = [...new Set(pinnedOf.filter((p): p is string => p !== null))];
