@@ -1,13 +1,13 @@
 import type { Db } from '../store/index.ts';
 import { Processor, TimerLoop, type Stage, type Job } from '../bus/index.ts';
 import { resolveAndApply, ProfileCache } from '../profiles/index.ts';
-import { segmentStage, segmentComputeJob, DefinitionCache, EventHistory } from '../segments/index.ts';
+import { segmentStage, segmentComputeJob, DefinitionCache, EventHistory, MembershipCache } from '../segments/index.ts';
 import { journeyStage, JourneyCatalog, type Outbox } from '../journeys/index.ts';
 import { enqueueMessage, enqueueMessages, cancelMessages } from '../messaging/index.ts';
 import type { Clock } from '../shared/index.ts';
 import { WorkspaceSettings } from './workspaces.ts';
 
-export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache; catalog: JourneyCatalog; history?: EventHistory; profiles?: ProfileCache }
+export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache; catalog: JourneyCatalog; history?: EventHistory; profiles?: ProfileCache; members?: MembershipCache }
 
 /** Journeys write messages straight into the outbox table inside the pipeline's transaction. */
 const outbox: Outbox = { enqueue: enqueueMessage, enqueueMany: enqueueMessages, cancel: cancelMessages };
@@ -16,19 +16,19 @@ const outbox: Outbox = { enqueue: enqueueMessage, enqueueMany: enqueueMessages, 
 export function buildStages(deps: PipelineDeps): Stage[] {
   return [
     (tx, ws, events, ctx) => resolveAndApply(tx, ws, events, { clock: deps.clock, rulesFor: (w, q) => deps.settings.rulesFor(w, q), cache: deps.profiles }, ctx),
-    segmentStage({ defs: deps.defs, clock: deps.clock, history: deps.history }),
+    segmentStage({ defs: deps.defs, clock: deps.clock, history: deps.history, members: deps.members }),
     journeyStage({ clock: deps.clock, catalog: deps.catalog, outbox }),
   ];
 }
 
 export function buildJobs(deps: PipelineDeps): Job[] {
-  return [segmentComputeJob({ defs: deps.defs, clock: deps.clock })];
+  return [segmentComputeJob({ defs: deps.defs, clock: deps.clock, members: deps.members })];
 }
 
 /** The processor and the timer loop that feeds it; they run together, inline or on the pipeline thread. */
 export function buildPipeline(db: Db, clock: Clock, settings: WorkspaceSettings, opts: { batchSize?: number; onError: (e: unknown) => void }) {
-  const deps = { clock, settings, defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory(1_000_000, { verify: false }), profiles: new ProfileCache() };
-  const processor = new Processor(db, buildStages(deps), { batchSize: opts.batchSize, onError: opts.onError, jobs: buildJobs(deps), caches: [deps.profiles, deps.history] });
+  const deps = { clock, settings, defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory(1_000_000, { verify: false }), profiles: new ProfileCache(), members: new MembershipCache() };
+  const processor = new Processor(db, buildStages(deps), { batchSize: opts.batchSize, onError: opts.onError, jobs: buildJobs(deps), caches: [deps.profiles, deps.history, deps.members] });
   const timers = new TimerLoop(db, clock, n => { processor.notify(n); processor.onEmitted?.(n); }, opts.onError);
   processor.onCommitted = () => timers.poke();
   return {

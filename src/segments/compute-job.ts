@@ -1,4 +1,6 @@
 import type { Tx } from '../store/index.ts';
+import type { StageContext } from '../bus/index.ts';
+import type { MembershipCache } from './members-cache.ts';
 import type { Clock } from '../shared/index.ts';
 import type { DefinitionCache, SegmentDef } from './definitions.ts';
 import { evaluateProfiles } from './evaluate-profiles.ts';
@@ -14,9 +16,9 @@ interface JobState { segmentId: string; cursor: string; done: number; total: num
  * condition/sql.ts); the rest go through the same evaluateProfiles as the other paths, so a
  * full compute cannot disagree with the incremental one.
  */
-export function segmentComputeJob(deps: { defs: DefinitionCache; clock: Clock; chunk?: number }) {
+export function segmentComputeJob(deps: { defs: DefinitionCache; clock: Clock; chunk?: number; members?: MembershipCache }) {
   const chunk = deps.chunk ?? 10_000;
-  return async (tx: Tx): Promise<boolean> => {
+  return async (tx: Tx, ctx?: StageContext): Promise<boolean> => {
     const jobs = await tx.query<{ id: string; workspace_id: string; state: JobState }>(
       'select id, workspace_id, state from pipeline_jobs where kind = $1 order by created_at, id limit 1', [COMPUTE_JOB]);
     const job = jobs[0];
@@ -31,7 +33,10 @@ export function segmentComputeJob(deps: { defs: DefinitionCache; clock: Clock; c
     const now = deps.clock.now();
     if (range.hi !== null) {
       const ids = await undecided(tx, job.workspace_id, seg, state.cursor, range.hi, now);
-      await evaluateProfiles(tx, job.workspace_id, ids, defs, { now, segments: [seg], traits: [], emit: null, tag: 'compute', lean: true });
+      await evaluateProfiles(tx, job.workspace_id, ids, defs, {
+        now, segments: [seg], traits: [], emit: null, tag: 'compute', lean: true,
+        members: deps.members && ctx ? { cache: deps.members, afterCommit: ctx.afterCommit } : undefined,
+      });
     }
     const next = { ...state, cursor: range.hi ?? state.cursor, done: state.done + range.n, total: Math.max(state.total, state.done + range.n) };
     if (range.n < chunk) {

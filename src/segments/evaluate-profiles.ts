@@ -4,6 +4,7 @@ import { scheduleTimers } from '../bus/index.ts';
 import type { Definitions, SegmentDef, TraitDef } from './definitions.ts';
 import { loadStates, type HistorySource } from './load.ts';
 import type { ProfileBatch } from '../profiles/index.ts';
+import type { MembershipSource } from './members-cache.ts';
 
 export const SEGMENT_TIMER = 'segments';
 export const SEGMENT_ENTERED = 'Segment Entered';
@@ -24,6 +25,8 @@ export interface EvaluateOptions {
   lean?: boolean;
   /** The pipeline batch's profiles: read from it, and computed traits written with it. */
   profiles?: ProfileBatch;
+  /** The pipeline's memberships: read from it, and what this evaluation leaves stored in it after commit. */
+  members?: MembershipSource;
 }
 
 export interface EvaluateResult { entered: number; exited: number; evaluated: number }
@@ -43,7 +46,7 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
   const names = anyEvents ? null : [...new Set([...o.segments.flatMap(s => (s.req.events === 'any' ? [] : [...s.req.events])), ...o.traits.map(t => t.def?.event ?? '')])].filter(Boolean);
   const needEvents = lookback !== 0 || o.traits.length > 0;
   const fields = o.lean && !o.traits.length ? { properties: o.segments.some(s => s.req.properties), kinds: o.segments.some(s => s.req.eventKinds) } : undefined;
-  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : [], { history: o.history, memberships: o.segments.length > 0, fields, known: o.profiles });
+  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : [], { history: o.history, memberships: o.segments.length > 0, fields, known: o.profiles, members: o.members?.cache });
 
   const computedUpdates: { id: string; computed: Record<string, unknown> }[] = [];
   const joins: { s: string; p: string }[] = [];
@@ -99,6 +102,11 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
     await tx.query(`delete from segment_members m using jsonb_to_recordset($1::jsonb) as x(s text, p text) where m.segment_id = x.s and m.profile_id = x.p`, [l]);
     await tx.query(`update segment_history h set exited_at = to_timestamp($2 / 1000.0) from jsonb_to_recordset($1::jsonb) as x(s text, p text)
                      where h.segment_id = x.s and h.profile_id = x.p and h.exited_at is null`, [l, o.now]);
+  }
+  if (o.members && o.segments.length) {
+    const { cache } = o.members;
+    const final = [...states.values()].map(st => [st.id, st.segments] as const);
+    o.members.afterCommit(() => { for (const [id, segs] of final) cache.put(id, segs); });
   }
   await scheduleTimers(tx, timers, 'earliest');
   if (o.emit && emitted.length) await o.emit(emitted);

@@ -9,3 +9,4 @@ export { segmentPaths, type SegmentUsage, type JourneyDefs } from './usage.ts';
 export { evaluateProfiles, SEGMENT_ENTERED, SEGMENT_EXITED, SEGMENT_TIMER } from './evaluate-profiles.ts';
 export { loadStates, type ProfileState, type HistorySource } from './load.ts';
 export { EventHistory } from './history.ts';
+export { MembershipCache } from './members-cache.ts';

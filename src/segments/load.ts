@@ -5,6 +5,7 @@ import type { EvalEvent } from './condition/index.ts';
 import type { StoredEvent } from '../shared/index.ts';
 import type { EventHistory } from './history.ts';
 import type { ProfileBatch } from '../profiles/index.ts';
+import type { MembershipCache } from './members-cache.ts';
 
 /** The pipeline's in-memory history, with the batch just written and the hook to run after it commits. */
 export interface HistorySource {
@@ -31,12 +32,13 @@ export interface ProfileState {
  * memberships, and their events since `since` (all of them when null), optionally only the
  * named ones. Internal events ($timer...) are never data. With `history`, events come from the
  * pipeline's in-memory history; `memberships: false` skips them when no segment is evaluated.
- * `known` are the pipeline batch's own profiles, not read again.
+ * `known` are the pipeline batch's own profiles, not read again; `members` the memberships
+ * the pipeline holds (read only for the profiles it does not).
  * `fields` leaves out what no condition reads (see Requirements): without properties or
  * type/channel the events come from profile_events alone (type and channel then read '').
  */
 export async function loadStates(q: Queryable, ids: readonly string[], since: number | null, names: readonly string[] | null,
-  opts: { history?: HistorySource; memberships?: boolean; fields?: { properties: boolean; kinds: boolean }; known?: ProfileBatch } = {}): Promise<Map<string, ProfileState>> {
+  opts: { history?: HistorySource; memberships?: boolean; fields?: { properties: boolean; kinds: boolean }; known?: ProfileBatch; members?: MembershipCache } = {}): Promise<Map<string, ProfileState>> {
   const out = new Map<string, ProfileState>();
   if (!ids.length) return out;
   const source = opts.history;
@@ -48,10 +50,11 @@ export async function loadStates(q: Queryable, ids: readonly string[], since: nu
     const p = r.profile;
     out.set(id, { id, traits: p.traits, channels: p.channels, consent: p.consent, lastLocation: p.lastLocation, computed: r.computed, segments: new Set(), events: [] });
   }
+  const askMembers = opts.members ? ids.filter(id => !opts.members!.get(id)) : ids;
   const [profiles, members, events, held] = await Promise.all([
     ask.length ? q.query<{ id: string; traits: JsonObject; channels: Profile['channels']; consent: Profile['consent']; last_location: Profile['lastLocation']; computed: Record<string, unknown> }>(
       'select id, traits, channels, consent, last_location, computed from profiles where id = any($1::text[]) and merged_into is null', [ask]) : Promise.resolve([]),
-    opts.memberships === false ? Promise.resolve([]) : q.query<{ profile_id: string; segment_id: string }>('select profile_id, segment_id from segment_members where profile_id = any($1::text[])', [ids]),
+    opts.memberships === false || !askMembers.length ? Promise.resolve([]) : q.query<{ profile_id: string; segment_id: string }>('select profile_id, segment_id from segment_members where profile_id = any($1::text[])', [askMembers]),
     names && names.length === 0 || fromHistory ? Promise.resolve([]) : q.query<{ profile_id: string; name: string | null; type: string; channel: string; ts: Date; properties: JsonObject | null }>(
       eventsSql(opts.fields ?? { properties: true, kinds: true }), [ids, since, names]),
     fromHistory ? source!.history.load(q, ids, source.batch, source.afterCommit, source.created) : Promise.resolve(null),
@@ -59,6 +62,7 @@ export async function loadStates(q: Queryable, ids: readonly string[], since: nu
   for (const p of profiles) {
     out.set(p.id, { id: p.id, traits: p.traits, channels: p.channels, consent: p.consent, lastLocation: p.last_location, computed: p.computed ?? {}, segments: new Set(), events: [] });
   }
+  if (opts.members && opts.memberships !== false) for (const st of out.values()) for (const s of opts.members.get(st.id) ?? []) st.segments.add(s);
   for (const m of members) out.get(m.profile_id)?.segments.add(m.segment_id);
   if (held) {
     const wanted = names ? new Set(names) : null;

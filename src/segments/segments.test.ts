@@ -103,6 +103,26 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     assert.equal((await profileOf("hz-1")).segments.length, 0, "hz-1 (44) left both: the office segment by the edit, the nested one with it");
   });
 
+  test('memberships the recompute changed are what later events start from (one exit, not two)', async () => {
+    const seg = await t.admin('POST', '/api/v1/segments', { name: 'Gold tier', condition: { trait: 'tier', op: 'eq', value: 'gold' } });
+    await waitReady(seg.json.id);
+    await t.track('/v1/identify', { userId: 'tier-1', traits: { tier: 'gold' } });
+    await t.omnis.settle();
+    const p = await profileOf('tier-1');
+    assert.deepEqual(p.segments.map((s: { id: string }) => s.id), [seg.json.id]);
+    // The edit drops the profile in the recompute; the next event must not drop it again.
+    await t.admin('PUT', `/api/v1/segments/${seg.json.id}`, { condition: { trait: 'tier', op: 'eq', value: 'platinum' } });
+    await waitReady(seg.json.id);
+    assert.deepEqual((await profileOf('tier-1')).segments, []);
+    await t.track('/v1/identify', { userId: 'tier-1', traits: { city: 'Oslo' } });
+    await t.omnis.settle();
+    const changes = await t.omnis.db.query<{ name: string }>(
+      `select name from events where name in ('Segment Entered', 'Segment Exited') and body->'properties'->>'segmentId' = $1 order by seq`, [seg.json.id]);
+    assert.deepEqual(changes.map(c => c.name), ['Segment Entered']);
+    const history = await t.omnis.db.query<{ exited: boolean }>('select exited_at is not null as exited from segment_history where segment_id = $1', [seg.json.id]);
+    assert.deepEqual(history.map(h => h.exited), [true]);
+  });
+
   test('invalid conditions are refused with the JSON path; cycles and unknown segments too', async () => {
     let r = await t.admin('POST', '/api/v1/segments', { name: 'bad', condition: { all: [{ trait: 'x', op: 'nope', value: 1 }] } });
     assert.equal(r.status, 400);

@@ -5,6 +5,7 @@ import type { DefinitionCache, TraitDef } from './definitions.ts';
 import { evaluateProfiles, SEGMENT_TIMER, SEGMENT_ENTERED, SEGMENT_EXITED } from './evaluate-profiles.ts';
 import type { Clock } from '../shared/index.ts';
 import type { EventHistory } from './history.ts';
+import type { MembershipCache } from './members-cache.ts';
 import { batchProfiles } from '../profiles/index.ts';
 
 /** Events that can change profile state a segment reads without naming them (traits, consent, reach, location). */
@@ -16,7 +17,7 @@ const stateEvents = (e: StoredEvent) => e.type === 'identify' || e.type === 'ali
  * and traits the batch's events can affect are evaluated, for the profiles they touched;
  * a segment timer evaluates everything time-driven for its profile.
  */
-export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; history?: EventHistory }) {
+export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; history?: EventHistory; members?: MembershipCache }) {
   return async (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext): Promise<StoredEvent[]> => {
     if (!events.length) return events;
     const defs = await deps.defs.get(tx, workspaceId);
@@ -53,6 +54,7 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
       now: deps.clock.now(), segments, traits, emit: evs => ctx.emit(workspaceId, evs), tag: String(last.seq),
       history: deps.history ? { history: deps.history, batch: events, afterCommit: ctx.afterCommit, created: batchProfiles(ctx)?.created } : undefined,
       profiles: batchProfiles(ctx),
+      members: deps.members ? { cache: deps.members, afterCommit: ctx.afterCommit } : undefined,
     });
     return events;
   };
