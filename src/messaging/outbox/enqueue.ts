@@ -12,29 +12,8 @@ const CHANNEL = /^[a-z][a-z0-9_]{0,31}$/;
  * transaction so the journey step and its message commit together.
  */
 export async function enqueueMessage(q: Queryable, input: EnqueueInput): Promise<{ id: string; created: boolean }> {
-  check(input);
-  const id = newId('msg');
-  const sendAt = iso(input.sendAt ?? input.now);
-  const now = iso(input.now);
-  const inserted = await q.query<{ id: string }>(
-    `with ins as (
-       insert into messages (id, workspace_id, idempotency_key, profile_id, channel, template_key, purpose,
-         journey_id, journey_version, step_id, run_id, context, send_at, status, next_attempt_at, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'queued', $13, $14, $14)
-       on conflict (workspace_id, idempotency_key) do nothing
-       returning id
-     ), h as (
-       insert into message_status_history (message_id, status, reason, at) select id, 'queued', null, $14 from ins
-     )
-     select id from ins`,
-    [id, input.workspaceId, input.idempotencyKey, input.profileId, input.channel, input.templateKey, input.purpose ?? 'marketing',
-      input.journeyId ?? null, input.journeyVersion ?? null, input.stepId ?? null, input.runId ?? null,
-      JSON.stringify(input.context ?? {}), sendAt, now],
-  );
-  if (inserted[0]) return { id: inserted[0].id, created: true };
-  const existing = await q.query<{ id: string }>(
-    'select id from messages where workspace_id = $1 and idempotency_key = $2', [input.workspaceId, input.idempotencyKey]);
-  return { id: existing[0].id, created: false };
+  const [r] = await enqueueMessages(q, [{ ...input, id: newId('msg') }]);
+  return r;
 }
 
 /**
