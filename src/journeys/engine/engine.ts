@@ -5,10 +5,10 @@ import { compile, loadStates, requirements, fnv1a, type EvalEvent } from '../../
 import type { JourneyDefinition, SendStep, Step } from '../definition/index.ts';
 import { nextLocalTime } from '../definition/index.ts';
 import type { JourneyWrites } from './writes.ts';
-import { JOURNEY_TIMER, type Emit, type Outbox, type Run, type TimerPayload } from './types.ts';
+import { JOURNEY_TIMER, type Emit, type StepOutbox, type Run, type TimerPayload } from './types.ts';
 
 export interface StepContext {
-  tx: Tx; now: number; outbox: Outbox; emit: Emit;
+  tx: Tx; now: number; outbox: StepOutbox; emit: Emit;
   /** The event that moved the run, rendered into messages as `event`. */
   trigger: EvalEvent | null;
   /** Run and step-log rows, written when the stage is done with the batch. */

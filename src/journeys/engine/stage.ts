@@ -35,17 +35,19 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const profileOf = shared ? (id: string): ProfileView | undefined => { const r = shared.get(id); return r && { ...r.profile, channels: r.profile.channels as ProfileView['channels'], computed: r.computed }; } : undefined;
     const writes = new JourneyWrites();
     const outbox = new BatchOutbox(deps.outbox, writes);
+    const evs = candidates.map(toEval);
+    const entries = evs.map(ev => live.filter(j => entryMatches(j, ev)));
     // Re-entry rules need each entering profile's latest run of the journey: read at once.
     const entering = new Set<string>(), entered = new Set<string>();
-    for (const e of candidates) for (const j of live) if (entryMatches(j, toEval(e))) { entering.add(e.profileId!); entered.add(j.id); }
+    candidates.forEach((e, n) => { for (const j of entries[n]) { entering.add(e.profileId!); entered.add(j.id); } });
     const latest = await latestRuns(tx, [...entering], [...entered]);
     const byProfile = new Map<string, Run[]>();
     for (const r of runs) { let l = byProfile.get(r.profileId); if (!l) byProfile.set(r.profileId, (l = [])); l.push(r); }
 
     const now = deps.clock.now();
     const emit = (evs: Parameters<StageContext['emit']>[1]) => ctx.emit(workspaceId, evs);
-    for (const e of candidates) {
-      const ev = toEval(e);
+    for (const [n, e] of candidates.entries()) {
+      const ev = evs[n];
       const c: StepContext = { tx, now, outbox, emit, trigger: ev, writes, profileOf };
       const mine = byProfile.get(e.profileId!) ?? [];
       const updated = updateOf(e);
@@ -69,8 +71,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
         const def = await deps.catalog.version(tx, run.journeyId, run.version);
         await onEvent(run, def, ev, c);
       }
-      for (const j of live) {
-        if (!entryMatches(j, ev)) continue;
+      for (const j of entries[n]) {
         const run = enter(j, e.profileId!, workspaceId, mine, latest, c);
         if (run) { mine.push(run); await advance(run, j.def, j.def.start, c); }
       }

@@ -35,12 +35,20 @@ export interface OutboxInput {
   context?: { [key: string]: Json }; sendAt?: number; now: number;
 }
 
+type Tx = import('../../store/index.ts').Tx;
+type CancelFilter = { workspaceId: string; profileId: string; journeyId?: string; runId?: string };
+
 /** What the engine needs from messaging, passed in (journeys do not import messaging). */
 export interface Outbox {
-  enqueue(tx: import('../../store/index.ts').Tx, input: OutboxInput): Promise<{ id: string; created: boolean }>;
   /** Many at once, with ids the caller chose; a key already queued answers with its message's id. */
-  enqueueMany(tx: import('../../store/index.ts').Tx, inputs: (OutboxInput & { id: string })[]): Promise<{ id: string; created: boolean }[]>;
-  cancel(tx: import('../../store/index.ts').Tx, filter: { workspaceId: string; profileId: string; journeyId?: string; runId?: string }, reason: string, now: number): Promise<number>;
+  enqueueMany(tx: Tx, inputs: (OutboxInput & { id: string })[]): Promise<{ id: string; created: boolean }[]>;
+  cancel(tx: Tx, filter: CancelFilter, reason: string, now: number): Promise<number>;
+}
+
+/** The outbox as steps see it within one batch (see BatchOutbox): a message's id at once, written with the batch. */
+export interface StepOutbox {
+  enqueue(tx: Tx, input: OutboxInput): Promise<{ id: string }>;
+  cancel(tx: Tx, filter: CancelFilter, reason: string, now: number): Promise<number>;
 }
 
 export type Emit = (events: OmnisEvent[]) => Promise<void>;

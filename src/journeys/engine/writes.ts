@@ -1,7 +1,9 @@
 import type { Tx } from '../../store/index.ts';
 import { newId } from '../../shared/index.ts';
-import type { Outbox, OutboxInput, Run } from './types.ts';
+import type { Outbox, OutboxInput, Run, StepOutbox } from './types.ts';
+import { runKey } from './runs.ts';
 
+const later = (a: Run, b: Run) => a.enteredAt > b.enteredAt || (a.enteredAt === b.enteredAt && a.id > b.id);
 const t = (v: number | null) => (v === null ? null : new Date(v).toISOString());
 
 interface StepRow { journeyId: string; version: number; runId: string; profileId: string; stepId: string; action: 'entered' | 'left'; detail: string | null; at: string }
@@ -14,9 +16,16 @@ interface StepRow { journeyId: string; version: number; runId: string; profileId
  */
 export class JourneyWrites {
   private runs = new Map<string, Run>();
+  /** The newest run saved per profile and journey, for re-entry rules. */
+  private newest = new Map<string, Run>();
   private steps: StepRow[] = [];
 
-  run(r: Run) { this.runs.set(r.id, r); }
+  run(r: Run) {
+    this.runs.set(r.id, r);
+    const k = runKey(r.profileId, r.journeyId);
+    const cur = this.newest.get(k);
+    if (!cur || later(r, cur)) this.newest.set(k, r);
+  }
 
   step(r: Run, stepId: string, action: 'entered' | 'left', at: number, detail: string | null = null) {
     this.steps.push({ journeyId: r.journeyId, version: r.version, runId: r.id, profileId: r.profileId, stepId, action, detail, at: t(at)! });
@@ -32,12 +41,9 @@ export class JourneyWrites {
 
   /** The later of `stored` (the database's latest run of the journey for the profile) and the runs this batch saved for them. */
   latest(stored: Run | null, profileId: string, journeyId: string): Run | null {
-    let best = stored ? this.runs.get(stored.id) ?? stored : null;
-    for (const r of this.runs.values()) {
-      if (r.profileId !== profileId || r.journeyId !== journeyId) continue;
-      if (!best || r.enteredAt > best.enteredAt || (r.enteredAt === best.enteredAt && r.id > best.id)) best = r;
-    }
-    return best;
+    const mine = stored ? this.runs.get(stored.id) ?? stored : null;
+    const saved = this.newest.get(runKey(profileId, journeyId));
+    return !saved || (mine && !later(saved, mine)) ? mine : saved;
   }
 
   async flush(tx: Tx) {
@@ -47,6 +53,7 @@ export class JourneyWrites {
         holdout: r.holdout, e: t(r.enteredAt), g: t(r.goalUntil), end: t(r.endedAt), reason: r.endReason, conv: t(r.convertedAt), rev: r.revenue,
       }));
       this.runs.clear();
+      this.newest.clear();
       await tx.query(
         `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, waiting, path, holdout, entered_at, goal_until, ended_at, end_reason, converted_at, revenue)
          select x.id, x.w, x.j, x.v, x.p, x.s, x.step, x.waiting, x.path, x.holdout, x.e, x.g, x."end", x.reason, x.conv, x.rev
@@ -75,7 +82,7 @@ export class JourneyWrites {
  * the outbox in one statement when the stage is done (before the runs that wait on them are
  * written). A cancellation first writes what is gathered, so it cancels those too.
  */
-export class BatchOutbox implements Outbox {
+export class BatchOutbox implements StepOutbox {
   private queued: (OutboxInput & { id: string })[] = [];
 
   constructor(private real: Outbox, private writes: JourneyWrites) {}
@@ -83,12 +90,7 @@ export class BatchOutbox implements Outbox {
   async enqueue(_tx: Tx, input: OutboxInput) {
     const id = newId('msg');
     this.queued.push({ ...input, id });
-    return { id, created: true };
-  }
-
-  async enqueueMany(tx: Tx, inputs: (OutboxInput & { id: string })[]) {
-    await this.flush(tx);
-    return this.real.enqueueMany(tx, inputs);
+    return { id };
   }
 
   async cancel(tx: Tx, filter: Parameters<Outbox['cancel']>[1], reason: string, now: number) {
