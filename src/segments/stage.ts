@@ -50,10 +50,11 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
     for (const s of ready) if (!selected.has(s.id) && [...s.req.segments].some(id => selected.has(id))) selected.add(s.id);
     const segments = ready.filter(s => selected.has(s.id));
     const last = events[events.length - 1];
+    const shared = batchProfiles(ctx);
     await evaluateProfiles(tx, workspaceId, [...ids], defs, {
       now: deps.clock.now(), segments, traits, emit: evs => ctx.emit(workspaceId, evs), tag: String(last.seq),
-      history: deps.history ? { history: deps.history, batch: events, afterCommit: ctx.afterCommit, created: batchProfiles(ctx)?.created } : undefined,
-      profiles: batchProfiles(ctx),
+      history: deps.history ? { history: deps.history, batch: events, afterCommit: ctx.afterCommit, created: shared?.created } : undefined,
+      profiles: shared,
       members: deps.members ? { cache: deps.members, afterCommit: ctx.afterCommit } : undefined,
     });
     return events;
