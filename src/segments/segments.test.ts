@@ -103,6 +103,24 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     assert.equal((await profileOf("hz-1")).segments.length, 0, "hz-1 (44) left both: the office segment by the edit, the nested one with it");
   });
 
+  test('a segment reading another changes in the same batch as the one it reads', async () => {
+    const a = await t.admin('POST', '/api/v1/segments', { name: 'Silver', condition: { trait: 'tier', op: 'eq', value: 'silver' } });
+    // B reads no trait, so the identify alone would not make it look again.
+    const b = await t.admin('POST', '/api/v1/segments', { name: 'Silver, no refunds', condition: { all: [{ segment: a.json.id }, { event: 'Refund Requested', count: { op: 'eq', value: 0 } }] } });
+    assert.equal(b.status, 201, JSON.stringify(b.json));
+    await waitReady(a.json.id);
+    await waitReady(b.json.id);
+    await t.track('/v1/identify', { userId: 'silver-1', traits: { tier: 'silver' } });
+    await t.omnis.settle();
+    const entered = await t.omnis.db.query<{ message_id: string; segment: string }>(
+      `select message_id, body->'properties'->>'segmentId' as segment from events where name = 'Segment Entered' and body->'properties'->>'segmentId' = any($1::text[])`,
+      [[a.json.id, b.json.id]]);
+    assert.equal(entered.length, 2);
+    // The emitted ids end with the seq of the batch that decided them.
+    const batchOf = (id: string) => entered.find(e => e.segment === id)!.message_id.split(':').pop();
+    assert.equal(batchOf(b.json.id), batchOf(a.json.id));
+  });
+
   test('memberships the recompute changed are what later events start from (one exit, not two)', async () => {
     const seg = await t.admin('POST', '/api/v1/segments', { name: 'Gold tier', condition: { trait: 'tier', op: 'eq', value: 'gold' } });
     await waitReady(seg.json.id);
