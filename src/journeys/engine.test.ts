@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { forEachStore, startTestOmnis, type TestOmnis } from '../testing/index.ts';
+import { forEachStore, startTestOmnis, profileOf, type TestOmnis } from '../testing/index.ts';
 import type { VirtualClock } from '../shared/index.ts';
 
 const H = 3_600_000, DAY = 24 * H;
@@ -19,7 +19,6 @@ forEachStore('journey engine', kind => {
     }
   });
   after(async () => { await t.close(); });
-  const profileOf = async (userId: string) => (await t.admin('GET', `/api/v1/profiles?identifier=user_id:${userId}`)).json;
   const messages = async (profileId: string) => t.omnis.db.query<{ channel: string; template_key: string; status: string; reason: string | null; step_id: string }>(
     'select channel, template_key, status, reason, step_id from messages where profile_id = $1 order by created_at, id', [profileId]);
 
@@ -42,7 +41,7 @@ forEachStore('journey engine', kind => {
     await t.track('/v1/identify', { userId: 'jr-1', traits: { email: 'jr1@example.com', phone: '+12125550199', firstName: 'Jo' }, context: { consent: { categoryPreferences: { email: true, sms: true } } } });
     await t.track('/v1/track', { userId: 'jr-1', event: 'Product Added', properties: { sku: 'Q' } });
     await t.omnis.settle();
-    const p = await profileOf('jr-1');
+    const p = await profileOf(t, 'jr-1');
     assert.equal(p.journeys[0].step, 'w');
     assert.deepEqual(await messages(p.id), []);
     clock.advance(H);
@@ -51,19 +50,19 @@ forEachStore('journey engine', kind => {
     assert.deepEqual(m.map(x => `${x.step_id}:${x.channel}:${x.status}`), ['mail:email:sent']);
     const aud = await t.omnis.db.query<{ audience: string; removed_at: Date | null }>('select audience, removed_at from audience_memberships where profile_id = $1', [p.id]);
     assert.deepEqual(aud.map(a => [a.audience, a.removed_at]), [['retarget-cart', null]]);
-    assert.equal((await profileOf('jr-1')).journeys[0].step, 'watch');
+    assert.equal((await profileOf(t, 'jr-1')).journeys[0].step, 'watch');
 
     await t.track('/v1/track', { userId: 'jr-1', event: 'Product Viewed', properties: { sku: 'K' } });
     await t.omnis.settle();
     m = await messages(p.id);
     assert.deepEqual(m.map(x => `${x.step_id}:${x.status}`).sort(), ['again:sent', 'mail:sent']);
-    assert.equal((await profileOf('jr-1')).journeys[0].step, 'later');
+    assert.equal((await profileOf(t, 'jr-1')).journeys[0].step, 'later');
 
     // The purchase at the POS, before the SMS is due: the run converts at once.
     clock.advance(DAY);
     await t.track('/v1/track', { userId: 'jr-1', event: 'Order Completed', properties: { total: 899 }, context: { channel: 'pos' } });
     await t.omnis.settle();
-    const run = (await profileOf('jr-1')).journeys[0];
+    const run = (await profileOf(t, 'jr-1')).journeys[0];
     assert.equal(run.status, 'converted');
     const after = await t.omnis.db.query<{ removed_at: Date | null; removed_reason: string }>('select removed_at, removed_reason from audience_memberships where profile_id = $1', [p.id]);
     assert.equal(after[0].removed_reason, 'goal reached');
@@ -111,7 +110,7 @@ forEachStore('journey engine', kind => {
     await t.omnis.settle();
     const runs = await t.omnis.db.query<{ status: string }>('select status from journey_runs where journey_id = $1', [j.json.id]);
     assert.deepEqual(runs.map(x => x.status), ['converted']);
-    const m = await messages((await profileOf('quick-1')).id);
+    const m = await messages((await profileOf(t, 'quick-1')).id);
     assert.deepEqual(m.map(x => [x.step_id, x.status, x.reason]), [['mail', 'cancelled', 'goal reached']]);
   });
 
@@ -126,13 +125,13 @@ forEachStore('journey engine', kind => {
       await t.track('/v1/track', { userId: u, event: 'Delivered' });
     }
     await t.omnis.settle();
-    const p2 = await profileOf('fb-2');
+    const p2 = await profileOf(t, 'fb-2');
     const [mail2] = await t.omnis.db.query<{ id: string }>('select id from messages where profile_id = $1', [p2.id]);
     await t.track('/v1/track', { userId: 'fb-2', event: 'Email Opened', properties: { messageId: mail2.id }, context: { channel: 'email' } });
     await t.omnis.settle();
     clock.advance(3 * DAY + 1);
     await t.omnis.settle();
-    const m1 = await messages((await profileOf('fb-1')).id);
+    const m1 = await messages((await profileOf(t, 'fb-1')).id);
     assert.deepEqual(m1.filter(x => x.step_id === 'ask').map(x => x.channel), ['email', 'messenger']);
     const m2 = await messages(p2.id);
     assert.deepEqual(m2.filter(x => x.step_id === 'ask').map(x => x.channel), ['email']);

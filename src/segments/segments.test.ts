@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { forEachStore, startTestOmnis, type TestOmnis } from '../testing/index.ts';
+import { forEachStore, startTestOmnis, profileOf, type TestOmnis } from '../testing/index.ts';
 import type { VirtualClock } from '../shared/index.ts';
 
 const DAY = 86_400_000;
@@ -11,7 +11,6 @@ forEachStore('segments and computed traits through the pipeline', kind => {
   before(async () => { t = await startTestOmnis(kind); clock = t.clock as VirtualClock; });
   after(async () => { await t.close(); });
   const iso = (offsetMs = 0) => new Date(clock.now() + offsetMs).toISOString();
-  const profileOf = async (userId: string) => (await t.admin('GET', `/api/v1/profiles?identifier=user_id:${userId}`)).json;
   const waitReady = async (id: string) => {
     for (let i = 0; i < 200; i++) {
       await t.omnis.settle();
@@ -42,12 +41,12 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     const seg = await waitReady(created.json.id);
     assert.equal(seg.size, 1);
     const members = (await t.admin('GET', `/api/v1/segments/${seg.id}/members`)).json.data.map((m: { profileId: string }) => m.profileId);
-    assert.deepEqual(members, [(await profileOf('ts-1')).id]);
+    assert.deepEqual(members, [(await profileOf(t, 'ts-1')).id]);
 
     // Incremental: ts-3 views a t-shirt now and enters at once, with a Segment Entered event on its timeline.
     await t.track('/v1/track', { userId: 'ts-3', event: 'Product Viewed', properties: { category: 't-shirts' }, timestamp: iso() });
     await t.omnis.settle();
-    const p3 = await profileOf('ts-3');
+    const p3 = await profileOf(t, 'ts-3');
     assert.deepEqual(p3.segments.map((s: { id: string }) => s.id), [seg.id]);
     const tl = (await t.admin('GET', `/api/v1/profiles/${p3.id}/events`)).json.events;
     assert.ok(tl.some((e: { event: string; properties: { segmentId: string } }) => e.event === 'Segment Entered' && e.properties.segmentId === seg.id));
@@ -55,11 +54,11 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     // ts-1's view was 3 days ago: it leaves exactly when it is 14 days old, by timer, with no event.
     clock.advance(11 * DAY - 60_000);
     await t.omnis.settle();
-    assert.equal((await profileOf('ts-1')).segments.length, 1, 'still in one minute before the window closes');
+    assert.equal((await profileOf(t, 'ts-1')).segments.length, 1, 'still in one minute before the window closes');
     clock.advance(120_000);
     await t.omnis.settle();
-    assert.equal((await profileOf('ts-1')).segments.length, 0, 'left when the view fell out of the 14-day window');
-    const tl1 = (await t.admin('GET', `/api/v1/profiles/${(await profileOf('ts-1')).id}/events`)).json.events;
+    assert.equal((await profileOf(t, 'ts-1')).segments.length, 0, 'left when the view fell out of the 14-day window');
+    const tl1 = (await t.admin('GET', `/api/v1/profiles/${(await profileOf(t, 'ts-1')).id}/events`)).json.events;
     assert.ok(tl1.some((e: { event: string }) => e.event === 'Segment Exited'));
     assert.ok(!tl1.some((e: { event: string }) => e.event === '$timer'), 'timers stay out of the timeline');
   });
@@ -74,11 +73,11 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     await t.track('/v1/identify', { userId: 'hz-1', traits: { age: 44, job: 'office worker', address: { city: 'Hangzhou' } } });
     await t.track('/v1/identify', { userId: 'hz-2', traits: { age: 52, job: 'office worker', address: { city: 'Hangzhou' } } });
     await t.omnis.settle();
-    assert.deepEqual((await profileOf('hz-1')).segments.map((s: { id: string }) => s.id), [office.json.id]);
-    assert.deepEqual((await profileOf('hz-2')).segments, []);
+    assert.deepEqual((await profileOf(t, 'hz-1')).segments.map((s: { id: string }) => s.id), [office.json.id]);
+    assert.deepEqual((await profileOf(t, 'hz-2')).segments, []);
     await t.track('/v1/track', { userId: 'hz-1', event: 'Order Completed', properties: { total: 150, products: [{ category: 'mattress', size: 'queen' }] } });
     await t.omnis.settle();
-    const p = await profileOf('hz-1');
+    const p = await profileOf(t, 'hz-1');
     assert.equal(p.computed.lifetime_value, 150);
     assert.equal(p.computed.order_count, 1);
     assert.deepEqual(p.segments.map((s: { id: string }) => s.id).sort(), [office.json.id, nested.json.id].sort());
@@ -90,17 +89,17 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     await Promise.all([edit, stream]);
     const s = await waitReady(office.json.id);
     const ids = (await t.admin('GET', `/api/v1/segments/${s.id}/members`)).json.data.map((m: { profileId: string }) => m.profileId).sort();
-    assert.deepEqual(ids, [(await profileOf('hz-2')).id, (await profileOf('hz-3')).id].sort());
+    assert.deepEqual(ids, [(await profileOf(t, 'hz-2')).id, (await profileOf(t, 'hz-3')).id].sort());
     assert.equal(s.version, 2);
 
     const ct = await t.admin('POST', '/api/v1/computed-traits', { name: 'orders_30d', kind: 'count', event: 'Order Completed', within: '30d' });
     assert.equal(ct.status, 201);
     await t.track('/v1/track', { userId: 'hz-1', event: 'Order Completed', properties: { total: 10 } });
     await t.omnis.settle();
-    assert.equal((await profileOf('hz-1')).computed.orders_30d, 2);
+    assert.equal((await profileOf(t, 'hz-1')).computed.orders_30d, 2);
     const csv = await t.app.inject({ method: 'GET', url: `/api/v1/segments/${office.json.id}/members?format=csv`, headers: { authorization: `Bearer ${t.adminKey}` } });
     assert.equal(csv.body.trim().split("\n").length, 3, csv.body);
-    assert.equal((await profileOf("hz-1")).segments.length, 0, "hz-1 (44) left both: the office segment by the edit, the nested one with it");
+    assert.equal((await profileOf(t, "hz-1")).segments.length, 0, "hz-1 (44) left both: the office segment by the edit, the nested one with it");
   });
 
   test('a segment reading another changes in the same batch as the one it reads', async () => {
@@ -126,12 +125,12 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     await waitReady(seg.json.id);
     await t.track('/v1/identify', { userId: 'tier-1', traits: { tier: 'gold' } });
     await t.omnis.settle();
-    const p = await profileOf('tier-1');
+    const p = await profileOf(t, 'tier-1');
     assert.deepEqual(p.segments.map((s: { id: string }) => s.id), [seg.json.id]);
     // The edit drops the profile in the recompute; the next event must not drop it again.
     await t.admin('PUT', `/api/v1/segments/${seg.json.id}`, { condition: { trait: 'tier', op: 'eq', value: 'platinum' } });
     await waitReady(seg.json.id);
-    assert.deepEqual((await profileOf('tier-1')).segments, []);
+    assert.deepEqual((await profileOf(t, 'tier-1')).segments, []);
     await t.track('/v1/identify', { userId: 'tier-1', traits: { city: 'Oslo' } });
     await t.omnis.settle();
     const changes = await t.omnis.db.query<{ name: string }>(

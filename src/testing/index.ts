@@ -1,5 +1,5 @@
 export { forEachStore, openTestDb, postgresProblem, TEST_PG_URL, type TestDb } from './stores.ts';
-export { startTestOmnis, type TestOmnis } from './omnis.ts';
+export { startTestOmnis, profileOf, type TestOmnis } from './omnis.ts';
 export { startServerProcess, runCli, OMNIS_BIN, type ServerProcess } from './process.ts';
 export { advanceTo } from './advance.ts';
 export { signIn, asUser, type TestSession } from './session.ts';

@@ -14,6 +14,11 @@ export interface TestOmnis {
   close(): Promise<void>;
 }
 
+/** The profile holding this user_id, as GET /api/v1/profiles?identifier= answers it. */
+export async function profileOf(t: Pick<TestOmnis, 'admin'>, userId: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (await t.admin('GET', `/api/v1/profiles?identifier=user_id:${encodeURIComponent(userId)}`)).json;
+}
+
 /** A whole Omnis (API and pipeline) on a throwaway database, driven through app.inject. */
 export async function startTestOmnis(kind: 'pglite' | 'postgres', opts: { clock?: Clock; rateLimit?: number } = {}): Promise<TestOmnis> {
   const t = await openTestDb(kind);

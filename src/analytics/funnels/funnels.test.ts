@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { forEachStore, startTestOmnis, type TestOmnis } from '../../testing/index.ts';
+import { forEachStore, startTestOmnis, profileOf, type TestOmnis } from '../../testing/index.ts';
 import { DEFAULT_WORKSPACE } from '../../app/index.ts';
 import { parseRange } from '../range.ts';
 import { funnelReport, type FunnelQuery } from './index.ts';
@@ -43,7 +43,7 @@ forEachStore('funnels', kind => {
     t = await startTestOmnis(kind);
     assert.equal((await t.track('/v1/batch', { batch: EVENTS })).json.accepted, EVENTS.length);
     await t.omnis.idle();
-    for (const u of ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']) ids[u] = (await t.admin('GET', `/api/v1/profiles?identifier=user_id:${u}`)).json.id;
+    for (const u of ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']) ids[u] = (await profileOf(t, u)).id;
   });
   after(async () => { await t.close(); });
 

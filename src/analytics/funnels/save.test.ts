@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { forEachStore, startTestOmnis, type TestOmnis } from '../../testing/index.ts';
+import { forEachStore, startTestOmnis, profileOf, type TestOmnis } from '../../testing/index.ts';
 
 const at = (day: number, h: number) => new Date(Date.UTC(2026, 1, day, h)).toISOString();
 const ev = (u: string, event: string, ts: string) => ({ type: 'track', userId: u, event, timestamp: ts });
@@ -22,7 +22,7 @@ forEachStore('funnel drop-offs saved as a segment', kind => {
     t = await startTestOmnis(kind);
     assert.equal((await t.track('/v1/batch', { batch: EVENTS })).json.accepted, EVENTS.length);
     await t.omnis.idle();
-    for (const u of ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']) ids[u] = (await t.admin('GET', `/api/v1/profiles?identifier=user_id:${u}`)).json.id;
+    for (const u of ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']) ids[u] = (await profileOf(t, u)).id;
   });
   after(async () => { await t.close(); });
 
