@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/index.ts';
+import { definitionStamp, type Queryable } from '../store/index.ts';
 import { parseCondition, compile, requirements, type Condition, type CompiledCondition, type Requirements } from './condition/index.ts';
 import { parseComputedTrait, compileComputedTrait, BUILTIN_TRAITS, type ComputedTrait, type ComputedTraitDef } from './computed/index.ts';
 
@@ -10,15 +10,14 @@ export interface Definitions { segments: SegmentDef[]; traits: TraitDef[] }
 
 /**
  * Compiled definitions per workspace, reloaded when a segment or computed trait changes
- * (a cheap stamp query per batch), so every process and thread sees edits promptly.
+ * (one primary-key read of the workspace's definition stamp per batch), so every process
+ * and thread sees edits promptly.
  */
 export class DefinitionCache {
   private cache = new Map<string, { stamp: string; defs: Definitions }>();
 
   async get(q: Queryable, workspaceId: string): Promise<Definitions> {
-    const [{ stamp }] = await q.query<{ stamp: string }>(
-      `select (select coalesce(max(updated_at)::text, '') || ':' || count(*) || ':' || coalesce(sum(version), 0) || ':' || string_agg(status, '' order by id) from segments where workspace_id = $1) || '|' ||
-              (select coalesce(max(updated_at)::text, '') || ':' || count(*) from computed_traits where workspace_id = $1) as stamp`, [workspaceId]);
+    const stamp = await definitionStamp(q, workspaceId, 'segments');
     const hit = this.cache.get(workspaceId);
     if (hit && hit.stamp === stamp) return hit.defs;
     const defs = await load(q, workspaceId);

@@ -58,14 +58,13 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
     result.evaluated++;
     let recheck = Infinity;
     if (o.traits.length) {
-      const next: Record<string, unknown> = { ...st.computed };
-      let changed = false;
+      let next: Record<string, unknown> | null = null;
       for (const t of o.traits) {
         const r = t.compiled.compute(st.events, o.now);
         if (r.recheckAt !== null) recheck = Math.min(recheck, r.recheckAt);
-        if (JSON.stringify(next[t.name] ?? null) !== JSON.stringify(r.value ?? null)) { next[t.name] = r.value as Json; changed = true; }
+        if (!sameValue(st.computed[t.name], r.value)) (next ??= { ...st.computed })[t.name] = r.value as Json;
       }
-      if (changed) {
+      if (next) {
         st.computed = next;
         const r = o.profiles?.get(st.id);
         if (r) { r.computed = next; o.profiles!.touch(st.id); } else computedUpdates.push({ id: st.id, computed: next });
@@ -108,7 +107,21 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
     const final = [...states.values()].map(st => [st.id, st.segments] as const);
     o.members.afterCommit(() => { for (const [id, segs] of final) cache.put(id, segs); });
   }
-  await scheduleTimers(tx, timers, 'earliest');
+  // A timer already waiting for this time or sooner makes the write a no-op: skip it.
+  const cache = o.members?.cache;
+  const toWrite = cache ? timers.filter(t => {
+    const due = cache.timerDue(t.profileId);
+    return due === undefined || due <= o.now || due > t.dueAt || Boolean(o.members!.fired?.has(t.profileId));
+  }) : timers;
+  await scheduleTimers(tx, toWrite, 'earliest');
+  if (cache && toWrite.length) o.members!.afterCommit(() => { for (const t of toWrite) cache.putTimer(t.profileId, t.dueAt); });
   if (o.emit && emitted.length) await o.emit(emitted);
   return result;
+}
+
+/** Computed values are JSON: scalars compare as they are, objects and arrays by their text. */
+function sameValue(a: unknown, b: unknown): boolean {
+  const x = a ?? null, y = b ?? null;
+  if (x === y) return true;
+  return typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && JSON.stringify(x) === JSON.stringify(y);
 }

@@ -1,8 +1,9 @@
 import type { PipelineCache } from '../bus/index.ts';
 
 /**
- * Each hot profile's segment memberships, kept by the pipeline between batches so a batch
- * does not read them back for every profile it evaluates. Memberships are written only by
+ * Each hot profile's segment memberships and the due time of its segment re-check timer,
+ * kept by the pipeline between batches so a batch neither reads memberships back nor
+ * rewrites an unchanged timer for every profile it evaluates. Memberships are written only by
  * the pipeline's evaluation (the incremental path and the compute job), which stores what it
  * wrote once the batch commits; deleting a segment removes rows of a segment that is never
  * evaluated or referenced again, so a cached id of it changes no answer. Merges and deleted
@@ -10,6 +11,7 @@ import type { PipelineCache } from '../bus/index.ts';
  */
 export class MembershipCache implements PipelineCache {
   private byProfile = new Map<string, ReadonlySet<string>>();
+  private dueAt = new Map<string, number>();
 
   constructor(private readonly maxProfiles = 200_000) {}
 
@@ -24,12 +26,31 @@ export class MembershipCache implements PipelineCache {
     }
   }
 
-  evict(profileIds: readonly string[]) { for (const id of profileIds) this.byProfile.delete(id); }
+  /**
+   * The due time of the profile's segment timer as this pipeline last wrote it. The row may be
+   * due sooner (timers keep the earliest), never later; once due it may have fired, and a
+   * fired timer's row is gone, so only a due time still ahead says a timer is waiting.
+   */
+  timerDue(profileId: string): number | undefined { return this.dueAt.get(profileId); }
 
-  clear() { this.byProfile.clear(); }
+  putTimer(profileId: string, dueAt: number) {
+    this.dueAt.delete(profileId);
+    this.dueAt.set(profileId, dueAt);
+    for (const id of this.dueAt.keys()) {
+      if (this.dueAt.size <= this.maxProfiles) break;
+      this.dueAt.delete(id);
+    }
+  }
+
+  evict(profileIds: readonly string[]) { for (const id of profileIds) { this.byProfile.delete(id); this.dueAt.delete(id); } }
+
+  clear() { this.byProfile.clear(); this.dueAt.clear(); }
 
   get size() { return this.byProfile.size; }
 }
 
-/** The cache with the hook that runs after the batch's transaction commits. */
-export interface MembershipSource { cache: MembershipCache; afterCommit: (f: () => void) => void }
+/**
+ * The cache with the hook that runs after the batch's transaction commits, and the profiles
+ * whose segment timer fired into this batch (their cached due time no longer has a row).
+ */
+export interface MembershipSource { cache: MembershipCache; afterCommit: (f: () => void) => void; fired?: ReadonlySet<string> }

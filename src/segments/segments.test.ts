@@ -140,6 +140,26 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     assert.deepEqual(history.map(h => h.exited), [true]);
   });
 
+  test('a re-check timer that fired sooner than the pipeline last scheduled it is scheduled again', async () => {
+    const seg = await t.admin('POST', '/api/v1/segments', { name: 'Coupon lookers', condition: { event: 'Coupon Viewed', count: { op: 'gte', value: 1 }, within: '2d' } });
+    await waitReady(seg.json.id);
+    await t.track('/v1/track', { userId: 'coupon-1', event: 'Coupon Viewed', timestamp: iso() });
+    await t.omnis.settle();
+    const p = await profileOf(t, 'coupon-1');
+    assert.deepEqual(p.segments.map((s: { id: string }) => s.id), [seg.json.id]);
+    const due = async () => (await t.omnis.db.query<{ due: number }>(`select extract(epoch from due_at) * 1000 as due from timers where id = $1`, [`segments:${p.id}`])).map(r => Number(r.due));
+    const [expiry] = await due();
+    assert.ok(expiry > clock.now() + DAY, 'the re-check is when the view leaves the window');
+    // Another writer (timers keep the earliest) left the row due sooner than the pipeline wrote it.
+    await t.omnis.db.query(`update timers set due_at = to_timestamp($2 / 1000.0) where id = $1`, [`segments:${p.id}`, clock.now() + 3600_000]);
+    clock.advance(3600_000 + 60_000);
+    await t.omnis.settle();
+    assert.deepEqual(await due(), [expiry], 'the early timer fired; the same re-check is written again, not taken for the one still waiting');
+    clock.advance(2 * DAY);
+    await t.omnis.settle();
+    assert.deepEqual((await profileOf(t, 'coupon-1')).segments, [], 'left when the view fell out of the window');
+  });
+
   test('invalid conditions are refused with the JSON path; cycles and unknown segments too', async () => {
     let r = await t.admin('POST', '/api/v1/segments', { name: 'bad', condition: { all: [{ trait: 'x', op: 'nope', value: 1 }] } });
     assert.equal(r.status, 400);

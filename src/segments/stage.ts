@@ -26,10 +26,11 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
     let state = false;
     let timer = false;
     const ids = new Set<string>();
+    const fired = new Set<string>();
     for (const e of events) {
       if (!e.profileId) continue;
       ids.add(e.profileId);
-      if (e.event === TIMER_EVENT) { if (e.properties.kind === SEGMENT_TIMER) timer = true; continue; }
+      if (e.event === TIMER_EVENT) { if (e.properties.kind === SEGMENT_TIMER) { timer = true; fired.add(e.profileId); } continue; }
       if (e.event) names.add(e.event);
       if (stateEvents(e)) state = true;
     }
@@ -55,7 +56,7 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
       now: deps.clock.now(), segments, traits, emit: evs => ctx.emit(workspaceId, evs), tag: String(last.seq),
       history: deps.history ? { history: deps.history, batch: events, afterCommit: ctx.afterCommit, created: shared?.created } : undefined,
       profiles: shared,
-      members: deps.members ? { cache: deps.members, afterCommit: ctx.afterCommit } : undefined,
+      members: deps.members ? { cache: deps.members, afterCommit: ctx.afterCommit, fired } : undefined,
     });
     return events;
   };

@@ -5,6 +5,7 @@ import { openPostgres } from './postgres.ts';
 export type { Db, Tx, Queryable, Row, StoreOptions } from './types.ts';
 export { migrate, listMigrations } from './migrate.ts';
 export { acquireDataDirLock } from './lock.ts';
+export { definitionStamp, type DefinitionKind } from './stamps.ts';
 
 /** Opens Postgres when a URL is given (or DATABASE_URL is set), else embedded PGlite in the data folder. */
 export function openStore(opts: StoreOptions = {}): Promise<Db> {

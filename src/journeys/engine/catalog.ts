@@ -1,4 +1,4 @@
-import type { Queryable } from '../../store/index.ts';
+import { definitionStamp, type Queryable } from '../../store/index.ts';
 import { compileWhere, type EvalEvent } from '../../segments/index.ts';
 import type { EventMatch, JourneyDefinition } from '../definition/index.ts';
 import { parseJourney } from '../definition/index.ts';
@@ -15,13 +15,13 @@ export class JourneyCatalog {
   private live = new Map<string, { stamp: string; journeys: LiveJourney[]; published: boolean }>();
 
   async liveJourneys(q: Queryable, workspaceId: string): Promise<LiveJourney[]> {
-    const [{ stamp, published }] = await q.query<{ stamp: string; published: boolean }>(
-      `select coalesce(max(updated_at)::text, '') || ':' || count(*) || ':' || coalesce(string_agg(status || version, ',' order by id), '') as stamp,
-              coalesce(bool_or(version > 0), false) as published from journeys where workspace_id = $1`, [workspaceId]);
+    const stamp = await definitionStamp(q, workspaceId, 'journeys');
     const hit = this.live.get(workspaceId);
     if (hit && hit.stamp === stamp) return hit.journeys;
-    const rows = await q.query<{ id: string; version: number }>(`select id, version from journeys where workspace_id = $1 and status = 'active' and version > 0 order by id`, [workspaceId]);
-    const journeys = await Promise.all(rows.map(async r => ({ id: r.id, version: r.version, def: await this.version(q, r.id, r.version) })));
+    const rows = await q.query<{ id: string; version: number; status: string }>(`select id, version, status from journeys where workspace_id = $1 and version > 0 order by id`, [workspaceId]);
+    const published = rows.length > 0;
+    const active = rows.filter(r => r.status === 'active');
+    const journeys = await Promise.all(active.map(async r => ({ id: r.id, version: r.version, def: await this.version(q, r.id, r.version) })));
     this.live.set(workspaceId, { stamp, journeys, published });
     return journeys;
   }
