@@ -1,13 +1,14 @@
 import type { Db, Tx } from '../store/index.ts';
 import type { OmnisEvent, StoredEvent } from '../shared/index.ts';
 import type { Appended } from './log.ts';
-import { rowToEvent, eventToInsert, INSERT_INTERNAL_EVENTS_SQL, type EventRow } from './rows.ts';
+import { rowToEvent, eventToInsert, INSERT_INLINE_EVENTS_SQL, INSERT_EVENTS_SQL, LOG_AFTER, type EventRow } from './rows.ts';
 
 export interface StageContext {
   /**
    * Appends events the pipeline itself produces ("Segment Entered", ...) inside the batch's
-   * transaction, so they exist exactly when the batch's effects do. They get later seqs
-   * and go through the pipeline after this batch. Deterministic messageIds make them idempotent.
+   * transaction, so they exist exactly when the batch's effects do, and runs them through the
+   * stages after the batch's own events, in the same transaction (a segment entry starts its
+   * journey with no second trip through the log). Deterministic messageIds make them idempotent.
    */
   emit(workspaceId: string, events: OmnisEvent[]): Promise<void>;
   /** Runs `f` once the batch's transaction has committed (never when it rolls back): for caches of what it wrote. */
@@ -50,6 +51,8 @@ export interface ProcessorOptions {
 }
 
 const STREAM = 'main';
+/** Rounds of emitted events a batch processes itself (a journey entered on a segment entry is two). */
+const MAX_INLINE_ROUNDS = 8;
 
 /**
  * Processes the event log in order, exactly once per event: a batch's stages and the
@@ -146,7 +149,7 @@ export class Processor {
 
   private async next(): Promise<Appended[]> {
     if (this.readFromLog) {
-      const rows = await this.db.query<EventRow>('select * from events where seq > $1 order by seq limit $2', [this.processedSeq, this.batchSize]);
+      const rows = await this.db.query<EventRow>(`select * from events where ${LOG_AFTER} order by seq limit $2`, [this.processedSeq, this.batchSize]);
       if (rows.length < this.batchSize) {
         // Caught up with the log: from here on the appender's copies are complete.
         this.readFromLog = false;
@@ -169,7 +172,7 @@ export class Processor {
     for (const job of this.opts.jobs) {
       let worked = false;
       await this.committed(async (tx, after) => {
-        const ctx = this.context(tx, after);
+        const ctx = this.context(tx, after, false);
         worked = await job(tx, ctx);
         await ctx.finish();
       });
@@ -233,17 +236,25 @@ export class Processor {
       l.push(e);
     }
     for (const [ws, events] of byWorkspace) {
-      const ctx = this.context(tx, after);
-      let passed = events;
-      for (const stage of this.stages) passed = await stage(tx, ws, passed, ctx);
+      const ctx = this.context(tx, after, true);
+      // What the stages emit goes through them next, round after round, until nothing more is
+      // emitted; a chain deeper than any real one (definitions feeding each other) goes to the log.
+      for (let round = 1, input: StoredEvent[] = events; input.length; round++) {
+        let passed = input;
+        for (const stage of this.stages) passed = await stage(tx, ws, passed, ctx);
+        input = ctx.takeEmitted(round < MAX_INLINE_ROUNDS);
+      }
       await ctx.finish();
     }
     await advance(tx, last);
   }
 
-  private context(tx: Tx, after: (() => void)[]): StageContext & { finish(): Promise<void> } {
+  /** `inline`: emitted events are processed by this batch (see runStages); a job's go to the log. */
+  private context(tx: Tx, after: (() => void)[], inline: boolean): StageContext & { finish(): Promise<void>; takeEmitted(inline: boolean): StoredEvent[] } {
     const before: (() => Promise<void>)[] = [];
+    let emitted: StoredEvent[] = [];
     return {
+      takeEmitted: next => { inline = next; const out = emitted; emitted = []; return out.sort((a, b) => a.seq - b.seq); },
       afterCommit: f => { after.push(f); },
       beforeCommit: f => { before.push(f); },
       shared: new Map(),
@@ -251,11 +262,17 @@ export class Processor {
       finish: async () => { for (const f of before.splice(0)) await f(); },
       emit: async (workspaceId, events) => {
         if (!events.length) return;
-        const rows = await tx.query(INSERT_INTERNAL_EVENTS_SQL, [JSON.stringify(events.map(e => eventToInsert(workspaceId, e)))]);
-        // The emitted rows were never in the appender's hands: read the log to pick them up.
+        const rows = events.map(e => eventToInsert(workspaceId, e));
+        if (inline) {
+          for (const r of await tx.query<EventRow>(INSERT_INLINE_EVENTS_SQL, [JSON.stringify(rows)])) emitted.push(rowToEvent(r));
+          return;
+        }
+        // Into the log, under the append lock like any append: seq order stays commit order,
+        // so the log reader cannot pass an append still in flight.
+        const appended = await tx.query(INSERT_EVENTS_SQL, [JSON.stringify(rows)]);
         this.readFromLog = true;
-        this.backlog += rows.length;
-        this.onEmitted?.(rows.length);
+        this.backlog += appended.length;
+        this.onEmitted?.(appended.length);
       },
     };
   }
@@ -282,7 +299,7 @@ async function processedSeq(db: Db): Promise<number> {
 /** Events accepted but not processed; also what a process without a pipeline reports as lag. */
 export async function backlogAfter(db: Db, seq?: number): Promise<number> {
   const from = seq ?? await processedSeq(db);
-  const [{ n }] = await db.query<{ n: number }>('select count(*)::int as n from events where seq > $1', [from]);
+  const [{ n }] = await db.query<{ n: number }>(`select count(*)::int as n from events where ${LOG_AFTER}`, [from]);
   return n;
 }
 

@@ -28,16 +28,16 @@ export function eventToInsert(workspaceId: string, e: OmnisEvent) {
 }
 
 /**
- * Events the pipeline emits while it processes a batch. No append lock: only the pipeline
- * consumes the log and it is inside this transaction, so nothing can read past these rows
- * before they commit; the processor re-reads the log after such a batch.
+ * Events the pipeline emits while it processes a batch, processed by the later stages in the
+ * same transaction (`processed_inline`: the log reader skips them). Their seqs may be lower
+ * than an append still in flight, which is fine: the log never hands them out.
  */
-export const INSERT_INTERNAL_EVENTS_SQL = `
-  insert into events (workspace_id, message_id, type, name, channel, user_id, anonymous_id, ts, received_at, source_id, body)
-  select x.w, x.m, x.t, x.n, x.c, x.u, x.a, to_timestamp(x.ts / 1000.0), to_timestamp(x.r / 1000.0), x.s, x.b
+export const INSERT_INLINE_EVENTS_SQL = `
+  insert into events (workspace_id, message_id, type, name, channel, user_id, anonymous_id, ts, received_at, source_id, body, processed_inline)
+  select x.w, x.m, x.t, x.n, x.c, x.u, x.a, to_timestamp(x.ts / 1000.0), to_timestamp(x.r / 1000.0), x.s, x.b, true
     from jsonb_to_recordset($1::jsonb) as x(w text, m text, t text, n text, c text, u text, a text, ts float8, r float8, s text, b jsonb)
   on conflict (workspace_id, message_id) do nothing
-  returning seq`;
+  returning *`;
 
 /**
  * Appends hold an advisory lock to commit so that, across processes too, seq order is commit
@@ -51,3 +51,6 @@ export const INSERT_EVENTS_SQL = `
     from serialised, jsonb_to_recordset($1::jsonb) as x(w text, m text, t text, n text, c text, u text, a text, ts float8, r float8, s text, b jsonb)
   on conflict (workspace_id, message_id) do nothing
   returning seq, message_id, workspace_id`;
+
+/** The log's unprocessed events after a seq: what the processor reads, and what lag counts. */
+export const LOG_AFTER = 'seq > $1 and processed_inline is not true';

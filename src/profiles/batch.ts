@@ -19,9 +19,23 @@ export class ProfileBatch {
    * `created` are profiles this batch created and merged with nothing: their whole history is
    * the batch's own events.
    */
-  constructor(private tx: Tx, private ctx: StageContext, readonly records: ReadonlyMap<string, ProfileRecord>, readonly created: ReadonlySet<string>) {}
+  private readonly records: Map<string, ProfileRecord>;
+  private readonly made: Set<string>;
+
+  constructor(private tx: Tx, private ctx: StageContext, records: ReadonlyMap<string, ProfileRecord>, created: ReadonlySet<string>) {
+    this.records = new Map(records);
+    this.made = new Set(created);
+  }
 
   get(id: string): ProfileRecord | undefined { return this.records.get(id); }
+
+  get created(): ReadonlySet<string> { return this.made; }
+
+  /** The profiles of events the batch emitted and runs through its stages again. */
+  absorb(records: ReadonlyMap<string, ProfileRecord>, created: ReadonlySet<string>) {
+    for (const [id, r] of records) this.records.set(id, r);
+    for (const id of created) this.made.add(id);
+  }
 
   /** The profile changed: write it before the batch commits. */
   touch(id: string) {

@@ -8,7 +8,7 @@ import {
 import type { StageContext } from '../bus/index.ts';
 import { applyEvent, emptyProfile, mergeInto } from './apply.ts';
 import { loadProfiles, saveProfiles } from './repo.ts';
-import { ProfileBatch, shareBatch } from './batch.ts';
+import { ProfileBatch, shareBatch, batchProfiles } from './batch.ts';
 import type { ProfileCache, ProfileRecord } from './cache.ts';
 
 const key = (i: Identity) => `${i.type}\u0000${i.value}`;
@@ -36,7 +36,10 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   const rules = await deps.rulesFor(workspaceId, tx);
   const now = deps.clock.now();
   const cache = deps.cache;
-  const cached = (id: string) => { const r = cache?.get(id); return r && r.profile.workspaceId === workspaceId ? r : undefined; };
+  // Events the batch's stages emitted come through again in the same transaction: the
+  // profiles are the batch's (not yet written, and maybe created by it).
+  const prior = batchProfiles(ctx);
+  const cached = (id: string) => { const r = prior?.get(id) ?? cache?.get(id); return r && r.profile.workspaceId === workspaceId ? r : undefined; };
   // Events Omnis itself produced (segment changes, message feedback) name their profile.
   const pinnedOf = batch.map(e => (e.sourceId === INTERNAL_SOURCE && typeof e.context.profileId === 'string' ? e.context.profileId : null));
   const idsOf = batch.map((e, n) => (pinnedOf[n] ? [] : extractIdentifiers(e, rules)));
@@ -144,9 +147,10 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
 
   if (ctx) {
     for (const m of merges) { created.delete(m.survivorId); created.delete(m.mergedId); }
-    const shared = new ProfileBatch(tx, ctx, records, created);
+    let shared = prior;
+    if (shared) shared.absorb(records, created);
+    else shareBatch(ctx, (shared = new ProfileBatch(tx, ctx, records, created)));
     for (const id of dirty) shared.touch(id);
-    shareBatch(ctx, shared);
   } else await saveProfiles(tx, [...dirty].map(id => records.get(id)!));
   await applyMerges(tx, workspaceId, merges);
   await insertIdentities(tx, workspaceId, dedupeBy(newIdentities.reverse(), i => key(i)));

@@ -4,7 +4,7 @@ import { scheduleTimers } from '../bus/index.ts';
 import type { Definitions, SegmentDef, TraitDef } from './definitions.ts';
 import { loadStates, type HistorySource } from './load.ts';
 import type { ProfileBatch } from '../profiles/index.ts';
-import type { MembershipSource } from './members-cache.ts';
+import { currentMemberships, type MembershipSource } from './members-cache.ts';
 
 export const SEGMENT_TIMER = 'segments';
 export const SEGMENT_ENTERED = 'Segment Entered';
@@ -46,7 +46,7 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
   const names = anyEvents ? null : [...new Set([...o.segments.flatMap(s => (s.req.events === 'any' ? [] : [...s.req.events])), ...o.traits.map(t => t.def?.event ?? '')])].filter(Boolean);
   const needEvents = lookback !== 0 || o.traits.length > 0;
   const fields = o.lean && !o.traits.length ? { properties: o.segments.some(s => s.req.properties), kinds: o.segments.some(s => s.req.eventKinds) } : undefined;
-  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : [], { history: o.history, memberships: o.segments.length > 0, fields, known: o.profiles, members: o.members?.cache });
+  const states = await loadStates(tx, ids, lookback === null ? null : o.now - lookback, needEvents ? names : [], { history: o.history, memberships: o.segments.length > 0, fields, known: o.profiles, members: o.members && currentMemberships(o.members) });
 
   const computedUpdates: { id: string; computed: Record<string, unknown> }[] = [];
   const joins: { s: string; p: string }[] = [];
@@ -103,8 +103,9 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
                      where h.segment_id = x.s and h.profile_id = x.p and h.exited_at is null`, [l, o.now]);
   }
   if (o.members && o.segments.length) {
-    const { cache } = o.members;
+    const { cache, pending } = o.members;
     const final = [...states.values()].map(st => [st.id, st.segments] as const);
+    if (pending) for (const [id, segs] of final) pending.set(id, segs);
     o.members.afterCommit(() => { for (const [id, segs] of final) cache.put(id, segs); });
   }
   // A timer already waiting for this time or sooner makes the write a no-op: skip it.

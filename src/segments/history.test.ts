@@ -81,6 +81,18 @@ forEachStore('the pipeline keeps profiles\' event history in memory only while t
     assert.deepEqual(names(await batch(h, ['p5'], []), 'p5'), []);
   });
 
+  test('an event with a lower seq than one held is still added (emitted events are processed before appends still on their way)', async () => {
+    const h = new EventHistory(1000, { verify: false });
+    const appended = await write('p6', 'Product Viewed', 1000);
+    const emitted = await write('p6', 'Segment Entered', 1100);
+    // The batch that created the profile held only what it emitted; the append comes in the next batch.
+    const after: (() => void)[] = [];
+    await t.db.transaction(async tx => { await h.load(tx, ['p6'], [emitted], f => after.push(f), new Set(['p6'])); });
+    after.forEach(f => f());
+    const got = await batch(h, ['p6'], [appended, emitted]);
+    assert.deepEqual(names(got, 'p6'), ['Product Viewed', 'Segment Entered'], 'added once each, in time order');
+  });
+
   test('the least recently used profiles go first when the bound is reached', async () => {
     const h = new EventHistory(10);
     for (let i = 0; i < 6; i++) for (let j = 0; j < 3; j++) await write(`q${i}`, 'Product Viewed', 1000 + j);

@@ -107,7 +107,10 @@ function toEval(e: StoredEvent): EvalEvent {
 
 /** A copy of `entry` with the batch's events it does not hold yet, each at its place in time order. */
 function withEvents(entry: Entry, events: readonly StoredEvent[]): Entry {
-  const add = events.filter(e => e.seq > entry.maxSeq);
+  // Events a batch emits are processed in its transaction, before appends with lower seqs
+  // that were still on their way: a seq under the highest held may be new too.
+  let held: Set<number> | null = null;
+  const add = events.filter(e => e.seq > entry.maxSeq || evaluable(e.event) && !(held ??= new Set(entry.seqs)).has(e.seq));
   if (!add.length) return entry;
   const evs = entry.events.slice();
   const seqs = entry.seqs.slice();

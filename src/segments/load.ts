@@ -5,7 +5,6 @@ import type { EvalEvent } from './condition/index.ts';
 import type { StoredEvent } from '../shared/index.ts';
 import type { EventHistory } from './history.ts';
 import type { ProfileBatch } from '../profiles/index.ts';
-import type { MembershipCache } from './members-cache.ts';
 
 /** The pipeline's in-memory history, with the batch just written and the hook to run after it commits. */
 export interface HistorySource {
@@ -38,7 +37,7 @@ export interface ProfileState {
  * type/channel the events come from profile_events alone (type and channel then read '').
  */
 export async function loadStates(q: Queryable, ids: readonly string[], since: number | null, names: readonly string[] | null,
-  opts: { history?: HistorySource; memberships?: boolean; fields?: { properties: boolean; kinds: boolean }; known?: ProfileBatch; members?: MembershipCache } = {}): Promise<Map<string, ProfileState>> {
+  opts: { history?: HistorySource; memberships?: boolean; fields?: { properties: boolean; kinds: boolean }; known?: ProfileBatch; members?: { get(profileId: string): ReadonlySet<string> | undefined } } = {}): Promise<Map<string, ProfileState>> {
   const out = new Map<string, ProfileState>();
   if (!ids.length) return out;
   const source = opts.history;

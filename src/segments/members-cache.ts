@@ -53,4 +53,15 @@ export class MembershipCache implements PipelineCache {
  * The cache with the hook that runs after the batch's transaction commits, and the profiles
  * whose segment timer fired into this batch (their cached due time no longer has a row).
  */
-export interface MembershipSource { cache: MembershipCache; afterCommit: (f: () => void) => void; fired?: ReadonlySet<string> }
+export interface MembershipSource {
+  cache: MembershipCache;
+  afterCommit: (f: () => void) => void;
+  fired?: ReadonlySet<string>;
+  /** Memberships this transaction has decided so far (the cache changes only once it commits). */
+  pending?: Map<string, ReadonlySet<string>>;
+}
+
+/** Memberships as the caller's transaction sees them: its own decisions, else the cache's. */
+export function currentMemberships(m: MembershipSource): { get(profileId: string): ReadonlySet<string> | undefined } {
+  return { get: id => m.pending?.get(id) ?? m.cache.get(id) };
+}

@@ -120,6 +120,52 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     assert.equal(batchOf(b.json.id), batchOf(a.json.id));
   });
 
+  test('a held profile entering a segment and one reading it: the entries it emits leave its memberships as decided (one entry each)', async () => {
+    const a = await t.admin('POST', '/api/v1/segments', { name: 'Bronze', condition: { trait: 'tier', op: 'eq', value: 'bronze' } });
+    const b = await t.admin('POST', '/api/v1/segments', { name: 'Bronze, nested', condition: { segment: a.json.id } });
+    await waitReady(a.json.id);
+    await waitReady(b.json.id);
+    // The pipeline holds the profile (and its memberships: none) from a first event.
+    await t.track('/v1/identify', { userId: 'bronze-1', traits: { city: 'Lyon' } });
+    await t.omnis.settle();
+    await t.track('/v1/identify', { userId: 'bronze-1', traits: { tier: 'bronze' } });
+    await t.omnis.settle();
+    // Its Segment Entered events go through the segment stage in the same transaction; then a later event.
+    await t.track('/v1/identify', { userId: 'bronze-1', traits: { city: 'Paris' } });
+    await t.omnis.settle();
+    const changes = await t.omnis.db.query<{ segment: string; name: string }>(
+      `select body->'properties'->>'segmentId' as segment, name from events where name in ('Segment Entered', 'Segment Exited')
+          and body->'properties'->>'segmentId' = any($1::text[]) order by seq`, [[a.json.id, b.json.id]]);
+    assert.deepEqual(changes.map(c => `${c.segment === a.json.id ? 'A' : 'B'} ${c.name}`), ['A Segment Entered', 'B Segment Entered']);
+    assert.deepEqual((await profileOf(t, 'bronze-1')).segments.map((s: { id: string }) => s.id).sort(), [a.json.id, b.json.id].sort());
+  });
+
+  test('a new profile\'s emitted events are evaluated over the events that caused them', async () => {
+    const trait = await t.admin('POST', '/api/v1/computed-traits', { name: 'everything', kind: 'count', event: '*' });
+    assert.equal(trait.status, 201, JSON.stringify(trait.json));
+    const seg = await t.admin('POST', '/api/v1/segments', { name: 'Signed up', condition: { event: 'Signed Up', count: { op: 'gte', value: 1 } } });
+    await waitReady(seg.json.id);
+    await t.track('/v1/track', { userId: 'new-1', event: 'Signed Up', timestamp: iso() });
+    await t.omnis.settle();
+    const p = await profileOf(t, 'new-1');
+    assert.deepEqual(p.segments.map((s: { id: string }) => s.id), [seg.json.id]);
+    // The Segment Entered it caused is processed in the same transaction, in a second round that
+    // recomputes "*" traits: its history still holds Signed Up ("*" leaves Omnis's own events out).
+    assert.equal(p.computed.everything, 1);
+    await t.admin('DELETE', `/api/v1/computed-traits/everything`);
+  });
+
+  test('a segment over Omnis\'s own events enters on the Segment Entered its profile just got', async () => {
+    const y = await t.admin('POST', '/api/v1/segments', { name: 'Trial started', condition: { event: 'Trial Started', count: { op: 'gte', value: 1 } } });
+    const x = await t.admin('POST', '/api/v1/segments', { name: 'In anything', condition: { event: '*', channel: 'internal', where: [{ property: 'segmentId', op: 'eq', value: y.json.id }] } });
+    assert.equal(x.status, 201, JSON.stringify(x.json));
+    await waitReady(y.json.id);
+    await waitReady(x.json.id);
+    await t.track('/v1/track', { userId: 'trial-1', event: 'Trial Started', timestamp: iso() });
+    await t.omnis.settle();
+    assert.deepEqual((await profileOf(t, 'trial-1')).segments.map((s: { id: string }) => s.id).sort(), [x.json.id, y.json.id].sort());
+  });
+
   test('memberships the recompute changed are what later events start from (one exit, not two)', async () => {
     const seg = await t.admin('POST', '/api/v1/segments', { name: 'Gold tier', condition: { trait: 'tier', op: 'eq', value: 'gold' } });
     await waitReady(seg.json.id);

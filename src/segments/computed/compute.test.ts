@@ -68,6 +68,11 @@ test('computeTraits runs several and keeps the earliest re-check; compiling is c
   assert.equal(compileComputedTrait(d), compileComputedTrait(d));
   assert.equal(compileComputedTrait(d).relevant('Order Completed'), true);
   assert.equal(compileComputedTrait(d).relevant('Product Viewed'), false);
+  // "*" leaves Omnis's own events out, unless it counts that channel.
+  const all = compileComputedTrait(parseComputedTrait({ name: 'all', kind: 'count', event: '*' }));
+  const mine = compileComputedTrait(parseComputedTrait({ name: 'mine', kind: 'count', event: '*', channel: 'internal' }));
+  assert.deepEqual([all.relevant('Segment Entered', 'internal'), all.relevant('Page', 'web'), all.relevant('Segment Entered')], [false, true, true]);
+  assert.deepEqual([mine.relevant('Segment Entered', 'internal'), mine.relevant('Page', 'web')], [true, false]);
   assert.equal(compileComputedTrait(d).lookback, 3 * DAY);
   assert.equal(computeTraits([], orders, NOW + HOUR).recheckAt, null);
 });

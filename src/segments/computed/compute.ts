@@ -4,7 +4,7 @@
  * `recheckAt` is when the oldest counted event leaves `within`, or the next event stamped
  * after `now` arrives, whichever is first.
  */
-import { ANY_EVENT, compileBase, compileWhere, firstAfter, getPath, splitPath, toNumber, type EvalEvent } from '../condition/index.ts';
+import { ANY_EVENT, INTERNAL_CHANNEL, compileBase, compileWhere, firstAfter, getPath, splitPath, toNumber, type EvalEvent } from '../condition/index.ts';
 import { parseDuration, type Json } from '../../shared/index.ts';
 import type { ComputedTrait, ComputedTraitDef, TraitResult } from './types.ts';
 import { Tally } from './tally.ts';
@@ -75,7 +75,7 @@ export function compileComputedTrait(def: ComputedTraitDef): ComputedTrait {
   const trait: ComputedTrait = {
     name: def.name,
     lookback: from === Infinity ? null : from,
-    relevant: eventName => name === undefined || eventName === name,
+    relevant: (eventName, ch) => (name === undefined ? ch === undefined || (channel !== undefined ? ch === channel : ch !== INTERNAL_CHANNEL) : eventName === name),
     compute(events, now) {
       const start = from === Infinity ? 0 : firstAfter(events, now - from);
       const end = firstAfter(events, now);

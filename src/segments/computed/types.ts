@@ -45,8 +45,11 @@ export interface TraitResult {
 /** A computed trait ready to run: a compiled definition or a built-in. */
 export interface ComputedTrait {
   readonly name: string;
-  /** Whether an event with this name can change the value (so other events skip it). */
-  relevant(eventName: string | null): boolean;
+  /**
+   * Whether an event with this name (and channel, when known) can change the value, so other
+   * events skip it. "*" leaves Omnis's own events (channel internal) out unless it asks for that channel.
+   */
+  relevant(eventName: string | null, channel?: string): boolean;
   /** How far back events matter, in ms; null: all of them. */
   readonly lookback: number | null;
   /** The value at `now` from the profile's events (ascending by timestamp; later ones not yet happened). */

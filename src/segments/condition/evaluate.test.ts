@@ -254,6 +254,9 @@ test('requirements tell the incremental path what can change the answer and how 
   assert.equal(requirements(parseCondition({ event: 'A', last: 5, of: 'C' })).lookback, null);
   assert.deepEqual([...(requirements(parseCondition({ event: 'A', last: 5, of: 'C' })).events as Set<string>)], ['A', 'C']);
   assert.equal(requirements(parseCondition({ any: [{ event: 'A' }, { event: '*', type: 'page' }] })).events, 'any');
+  // "*" reads Omnis's own events (Segment Entered...) only when it asks for their channel.
+  assert.deepEqual([{ event: '*' }, { event: '*', channel: 'internal' }, { event: 'Segment Entered' }, { event: 'A', since: { event: '*', channel: 'internal' } }]
+    .map(c => requirements(parseCondition(c)).internal), [false, true, false, true]);
   const none = requirements(parseCondition({ consent: 'email' }));
   assert.deepEqual([none.lookback, none.timeDriven, (none.events as Set<string>).size], [0, false, 0]);
   assert.deepEqual([requirements(parseCondition({ near: { lat: 1, lng: 1 }, km: 1 })).traits, requirements(parseCondition({ near: { lat: 1, lng: 1 }, km: 1, at: 'address' })).location], [true, false]);

@@ -6,10 +6,13 @@
 import { invalid, parseDuration } from '../../shared/index.ts';
 import type { Condition } from './types.ts';
 import { ANY_EVENT } from './types.ts';
+import { INTERNAL_CHANNEL } from './events.ts';
 
 export interface Requirements {
   /** Event names whose arrival can change the answer; 'any' when some condition uses "*". */
   events: ReadonlySet<string> | 'any';
+  /** Omnis's own events (channel internal) can change the answer though they are not named: a "*" asks for that channel. */
+  internal: boolean;
   /** profile.traits (trait conditions, and `near` on the home address). */
   traits: boolean;
   /** Computed-trait names read. */
@@ -36,13 +39,13 @@ export interface Requirements {
 }
 
 interface Acc {
-  events: Set<string> | 'any'; traits: boolean; computed: Set<string>; segments: Set<string>;
+  events: Set<string> | 'any'; internal: boolean; traits: boolean; computed: Set<string>; segments: Set<string>;
   consent: boolean; channels: boolean; location: boolean; lookback: number | null; timeDriven: boolean;
   properties: boolean; eventKinds: boolean;
 }
 
 export function requirements(cond: Condition): Requirements {
-  const acc: Acc = { events: new Set(), traits: false, computed: new Set(), segments: new Set(), consent: false, channels: false, location: false, lookback: 0, timeDriven: false, properties: false, eventKinds: false };
+  const acc: Acc = { events: new Set(), internal: false, traits: false, computed: new Set(), segments: new Set(), consent: false, channels: false, location: false, lookback: 0, timeDriven: false, properties: false, eventKinds: false };
   collect(cond, acc);
   return acc;
 }
@@ -67,6 +70,7 @@ function collect(c: Condition, acc: Acc): void {
     const other = c.of ?? c.since?.event;
     if (other === ANY_EVENT) acc.events = 'any';
     else if (other !== undefined && acc.events !== 'any') acc.events.add(other);
+    if (c.event === ANY_EVENT && c.channel === INTERNAL_CHANNEL || c.since?.event === ANY_EVENT && c.since.channel === INTERNAL_CHANNEL || c.of === ANY_EVENT) acc.internal = true;
     const back = c.within ? parseDuration(c.within, 'within') : c.ago ? parseDuration(c.ago.from, 'ago.from') : null;
     acc.lookback = back === null || acc.lookback === null ? null : Math.max(acc.lookback, back);
     if (c.where?.length || c.of !== undefined || c.since?.where?.length) acc.properties = true;

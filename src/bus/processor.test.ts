@@ -1,0 +1,63 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { forEachStore, openTestDb, type TestDb } from '../testing/index.ts';
+import { migrate, type Tx } from '../store/index.ts';
+import type { OmnisEvent } from '../shared/index.ts';
+import { EventLog } from './log.ts';
+import { Processor, backlogAfter, type Stage } from './processor.ts';
+
+const ev = (messageId: string, event: string, depth = 0): OmnisEvent => ({
+  messageId, type: 'track', event, userId: 'u1', anonymousId: null, channel: 'internal', timestamp: 1_000, receivedAt: 1_000,
+  sourceId: 'internal', properties: { depth }, traits: {}, context: {},
+});
+
+forEachStore('the processor runs emitted events through the stages', kind => {
+  let t: TestDb;
+  before(async () => { t = await openTestDb(kind); await migrate(t.db); });
+  after(async () => { await t.close(); });
+
+  test('in the transaction that emitted them, once; a chain past the inline rounds goes through the log, once', async () => {
+    // Each event seen by the first stage is recorded with its transaction; a "Chain" event
+    // emits the next link until depth 11, past the rounds a batch runs itself (8).
+    const seen: { messageId: string; tx: Tx }[] = [];
+    const chain: Stage = async (tx, ws, events, ctx) => {
+      for (const e of events) seen.push({ messageId: e.messageId, tx });
+      const next = events.filter(e => e.event === 'Chain' && Number(e.properties.depth) < 11)
+        .map(e => ev(`chain-${Number(e.properties.depth) + 1}`, 'Chain', Number(e.properties.depth) + 1));
+      await ctx.emit(ws, next);
+      return events;
+    };
+    const later: string[] = [];
+    const last: Stage = async (_tx, _ws, events) => { later.push(...events.map(e => e.messageId)); return events; };
+    const processor = new Processor(t.db, [chain, last]);
+    const log = new EventLog(t.db);
+    log.onAppend(evs => processor.enqueue(evs));
+    await processor.start();
+    try {
+      await log.append('w', [ev('chain-0', 'Chain'), ev('plain', 'Page')]);
+      await processor.idle();
+      const ids = Array.from({ length: 12 }, (_, i) => `chain-${i}`);
+      assert.deepEqual(seen.map(s => s.messageId).sort(), [...ids, 'plain'].sort(), 'every event once');
+      assert.deepEqual(later.slice().sort(), [...ids, 'plain'].sort(), 'emitted events reach the later stages too');
+      // chain-0 came from the log; its batch ran chain-1 … chain-8 (8 rounds of emitted events)
+      // and wrote chain-9 to the log, whose batch ran chain-10 and chain-11 itself.
+      const txOf = (id: string) => seen.find(s => s.messageId === id)!.tx;
+      for (let i = 1; i <= 8; i++) assert.equal(txOf(`chain-${i}`), txOf('chain-0'), `chain-${i} in the batch that emitted it`);
+      assert.notEqual(txOf('chain-9'), txOf('chain-0'));
+      assert.equal(txOf('chain-11'), txOf('chain-9'));
+      const rows = await t.db.query<{ message_id: string; inline: boolean | null }>(
+        `select message_id, processed_inline as inline from events where message_id like 'chain-%' order by seq`);
+      assert.deepEqual(rows.map(r => `${r.message_id}:${r.inline === true}`), ids.map((id, i) => `${id}:${i !== 0 && i !== 9}`));
+    } finally { await processor.stop(); }
+
+    // A new processor (a restart) finds nothing left to do: no emitted event is processed twice.
+    assert.equal(await backlogAfter(t.db), 0);
+    const again = new Processor(t.db, [chain, last]);
+    seen.length = 0;
+    await again.start();
+    try {
+      await again.idle();
+      assert.deepEqual(seen, []);
+    } finally { await again.stop(); }
+  });
+});
