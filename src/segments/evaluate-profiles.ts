@@ -15,6 +15,8 @@ export interface EvaluateOptions {
   /** Which segments and traits to evaluate; the caller picks them from what changed. */
   segments: readonly SegmentDef[];
   traits: readonly TraitDef[];
+  /** Narrower choices per profile (each within the above); without it every profile gets all of them. */
+  perProfile?: (profileId: string) => Selection;
   /** Emit Segment Entered/Exited events (incremental and timer paths); a (re)compute does not. */
   emit: ((events: OmnisEvent[]) => Promise<void>) | null;
   /** Part of emitted messageIds, so a retried batch emits the same ids. */
@@ -30,6 +32,9 @@ export interface EvaluateOptions {
 }
 
 export interface EvaluateResult { entered: number; exited: number; evaluated: number }
+
+/** Segments (in dependency order) and computed traits to evaluate. */
+export interface Selection { segments: readonly SegmentDef[]; traits: readonly TraitDef[] }
 
 /**
  * The one evaluation used by every path (after an event, when a window expires, and when a
@@ -54,12 +59,14 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
   const emitted: OmnisEvent[] = [];
   const timers: { id: string; workspaceId: string; profileId: string; dueAt: number; kind: string }[] = [];
 
+  const all: Selection = { segments: o.segments, traits: o.traits };
   for (const st of states.values()) {
     result.evaluated++;
     let recheck = Infinity;
-    if (o.traits.length) {
+    const mine = o.perProfile?.(st.id) ?? all;
+    if (mine.traits.length) {
       let next: Record<string, unknown> | null = null;
-      for (const t of o.traits) {
+      for (const t of mine.traits) {
         const r = t.compiled.compute(st.events, o.now);
         if (r.recheckAt !== null) recheck = Math.min(recheck, r.recheckAt);
         if (!sameValue(st.computed[t.name], r.value)) (next ??= { ...st.computed })[t.name] = r.value as Json;
@@ -70,7 +77,7 @@ export async function evaluateProfiles(tx: Tx, workspaceId: string, ids: readonl
         if (r) { r.computed = next; o.profiles!.touch(st.id); } else computedUpdates.push({ id: st.id, computed: next });
       }
     }
-    for (const s of o.segments) {
+    for (const s of mine.segments) {
       const r = s.compiled.evaluate({ profile: { id: st.id, traits: st.traits, channels: st.channels, consent: st.consent, lastLocation: st.lastLocation }, computed: st.computed, segments: st.segments, events: st.events }, o.now);
       if (r.recheckAt !== null) recheck = Math.min(recheck, r.recheckAt);
       const was = st.segments.has(s.id);

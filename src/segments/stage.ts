@@ -1,8 +1,8 @@
 import type { Tx } from '../store/index.ts';
 import type { StoredEvent } from '../shared/index.ts';
 import { TIMER_EVENT, type StageContext } from '../bus/index.ts';
-import type { DefinitionCache, TraitDef } from './definitions.ts';
-import { evaluateProfiles, SEGMENT_TIMER } from './evaluate-profiles.ts';
+import type { Definitions, DefinitionCache, SegmentDef, TraitDef } from './definitions.ts';
+import { evaluateProfiles, SEGMENT_TIMER, type Selection } from './evaluate-profiles.ts';
 import { INTERNAL_CHANNEL } from './condition/index.ts';
 import type { Clock } from '../shared/index.ts';
 import type { EventHistory } from './history.ts';
@@ -16,9 +16,19 @@ const TX_MEMBERS = 'segments.members';
 const stateEvents = (e: StoredEvent) => e.type === 'identify' || e.type === 'alias' || Boolean(e.context.consent || e.context.traits || e.context.location || (e.context.device as { token?: unknown } | undefined)?.token)
   || e.event === 'Subscribed' || e.event === 'Unsubscribed';
 
+/** What one profile's events in a batch can change, as far as choosing definitions goes. */
+interface Touch {
+  names: Set<string>;
+  /** Each (name, channel) once: "*" conditions and traits leave Omnis's own events out. */
+  kinds: Map<string, { name: string | null; channel: string }>;
+  external: boolean;
+  state: boolean;
+  timer: boolean;
+}
+
 /**
- * Stage 3: keeps segments and computed traits current after each batch. Only the segments
- * and traits the batch's events can affect are evaluated, for the profiles they touched;
+ * Stage 3: keeps segments and computed traits current after each batch. For each profile
+ * the batch touched, only the segments and traits its own events can affect are evaluated;
  * a segment timer evaluates everything time-driven for its profile.
  */
 export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; history?: EventHistory; members?: MembershipCache }) {
@@ -26,38 +36,34 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
     if (!events.length) return events;
     const defs = await deps.defs.get(tx, workspaceId);
     if (!defs.segments.length && !defs.traits.length) return events;
-    const names = new Set<string>();
-    // Each (name, channel) once: "*" conditions and traits leave Omnis's own events out.
-    const kinds = new Map<string, { name: string | null; channel: string }>();
-    let external = false;
-    let state = false;
-    let timer = false;
-    const ids = new Set<string>();
+    const touched = new Map<string, Touch>();
     const fired = new Set<string>();
     for (const e of events) {
       if (!e.profileId) continue;
-      ids.add(e.profileId);
-      if (e.event === TIMER_EVENT) { if (e.properties.kind === SEGMENT_TIMER) { timer = true; fired.add(e.profileId); } continue; }
-      if (e.event) names.add(e.event);
-      kinds.set(`${e.event}\u0000${e.channel}`, { name: e.event, channel: e.channel });
-      if (e.channel !== INTERNAL_CHANNEL) external = true;
-      if (stateEvents(e)) state = true;
+      let t = touched.get(e.profileId);
+      if (!t) touched.set(e.profileId, (t = { names: new Set(), kinds: new Map(), external: false, state: false, timer: false }));
+      if (e.event === TIMER_EVENT) { if (e.properties.kind === SEGMENT_TIMER) { t.timer = true; fired.add(e.profileId); } continue; }
+      if (e.event) t.names.add(e.event);
+      t.kinds.set(`${e.event}\u0000${e.channel}`, { name: e.event, channel: e.channel });
+      if (e.channel !== INTERNAL_CHANNEL) t.external = true;
+      if (stateEvents(e)) t.state = true;
     }
-    if (!ids.size) return events;
-    const traits: TraitDef[] = defs.traits.filter(t => timer && t.compiled.lookback !== null || [...kinds.values()].some(k => t.compiled.relevant(k.name, k.channel)));
-    // Computed traits change only when recomputed here, and memberships only here: a segment
-    // reading another is evaluated with it (below), so the Segment Entered/Exited events that
-    // come through next change nothing for it.
-    const recomputed = new Set(traits.map(t => t.name));
-    const ready = defs.segments.filter(s => s.status === 'ready' || s.status === 'computing');
-    const selected = new Set(ready.filter(s =>
-      timer && s.req.timeDriven
-      || s.req.events === 'any' && (external || s.req.internal) || s.req.events !== 'any' && [...names].some(n => (s.req.events as ReadonlySet<string>).has(n))
-      || state && (s.req.traits || s.req.consent || s.req.channels || s.req.location)
-      || [...s.req.computed].some(n => recomputed.has(n))).map(s => s.id));
-    // A segment reading one evaluated now may change with it (definitions are in dependency order).
-    for (const s of ready) if (!selected.has(s.id) && [...s.req.segments].some(id => selected.has(id))) selected.add(s.id);
-    const segments = ready.filter(s => selected.has(s.id));
+    if (!touched.size) return events;
+    // Profiles whose events look alike (the same names, channels and kinds) share one choice.
+    const choices = new Map<string, Selection>();
+    const perProfile = new Map<string, Selection>();
+    const segments = new Set<SegmentDef>(), traits = new Set<TraitDef>();
+    for (const [id, t] of touched) {
+      const key = `${t.state ? 's' : ''}${t.timer ? 't' : ''}|${[...t.kinds.keys()].sort().join('|')}`;
+      let choice = choices.get(key);
+      if (!choice) {
+        choices.set(key, (choice = choose(defs, t)));
+        for (const s of choice.segments) segments.add(s);
+        for (const tr of choice.traits) traits.add(tr);
+      }
+      perProfile.set(id, choice);
+    }
+    if (!segments.size && !traits.size) return events;
     const last = events[events.length - 1];
     const shared = batchProfiles(ctx);
     // Every event of the transaction so far: emitted events come through in later rounds, and
@@ -67,12 +73,34 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
     txEvents.push(...events);
     const pending = (ctx.shared.get(TX_MEMBERS) as Map<string, ReadonlySet<string>> | undefined) ?? new Map<string, ReadonlySet<string>>();
     ctx.shared.set(TX_MEMBERS, pending);
-    await evaluateProfiles(tx, workspaceId, [...ids], defs, {
-      now: deps.clock.now(), segments, traits, emit: evs => ctx.emit(workspaceId, evs), tag: String(last.seq),
+    const ids = [...perProfile.keys()].filter(id => perProfile.get(id)!.segments.length || perProfile.get(id)!.traits.length);
+    await evaluateProfiles(tx, workspaceId, ids, defs, {
+      now: deps.clock.now(), segments: defs.segments.filter(s => segments.has(s)), traits: defs.traits.filter(t => traits.has(t)),
+      perProfile: id => perProfile.get(id)!,
+      emit: evs => ctx.emit(workspaceId, evs), tag: String(last.seq),
       history: deps.history ? { history: deps.history, batch: txEvents, afterCommit: ctx.afterCommit, created: shared?.created } : undefined,
       profiles: shared,
       members: deps.members ? { cache: deps.members, afterCommit: ctx.afterCommit, fired, pending } : undefined,
     });
     return events;
   };
+}
+
+/** The traits and segments (in dependency order) that events like `t`'s can change. */
+function choose(defs: Definitions, t: Touch): Selection {
+  const kinds = [...t.kinds.values()];
+  const traits: TraitDef[] = defs.traits.filter(tr => t.timer && tr.compiled.lookback !== null || kinds.some(k => tr.compiled.relevant(k.name, k.channel)));
+  // Computed traits change only when recomputed here, and memberships only here: a segment
+  // reading another is evaluated with it (below), so the Segment Entered/Exited events that
+  // come through next change nothing for it.
+  const recomputed = new Set(traits.map(tr => tr.name));
+  const ready = defs.segments.filter(s => s.status === 'ready' || s.status === 'computing');
+  const selected = new Set(ready.filter(s =>
+    t.timer && s.req.timeDriven
+    || s.req.events === 'any' && (t.external || s.req.internal) || s.req.events !== 'any' && [...t.names].some(n => (s.req.events as ReadonlySet<string>).has(n))
+    || t.state && (s.req.traits || s.req.consent || s.req.channels || s.req.location)
+    || [...s.req.computed].some(n => recomputed.has(n))).map(s => s.id));
+  // A segment reading one evaluated now may change with it (definitions are in dependency order).
+  for (const s of ready) if (!selected.has(s.id) && [...s.req.segments].some(id => selected.has(id))) selected.add(s.id);
+  return { segments: ready.filter(s => selected.has(s.id)), traits };
 }
