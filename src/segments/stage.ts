@@ -9,6 +9,7 @@ import type { EventHistory } from './history.ts';
 import type { MembershipCache } from './members-cache.ts';
 import { batchProfiles } from '../profiles/index.ts';
 
+const TX_DEFS = 'segments.definitions';
 const TX_EVENTS = 'segments.events';
 const TX_MEMBERS = 'segments.members';
 
@@ -34,7 +35,9 @@ interface Touch {
 export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; history?: EventHistory; members?: MembershipCache }) {
   return async (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext): Promise<StoredEvent[]> => {
     if (!events.length) return events;
-    const defs = await deps.defs.get(tx, workspaceId);
+    // Read once per transaction: the rounds of emitted events that follow see the same definitions.
+    let defs = ctx.shared.get(TX_DEFS) as Definitions | undefined;
+    if (!defs) ctx.shared.set(TX_DEFS, (defs = await deps.defs.get(tx, workspaceId)));
     if (!defs.segments.length && !defs.traits.length) return events;
     const touched = new Map<string, Touch>();
     const fired = new Set<string>();

@@ -11,6 +11,7 @@ import { JourneyWrites, BatchOutbox } from './writes.ts';
 import { advance, convert, endRun, exitRun, fallback, newRunId, removeFromAudiences, type StepContext, type ProfileView } from './engine.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
 
+const TX_LIVE = 'journeys.live';
 const ENGAGEMENT = /(Opened|Clicked|Replied|Received|Read|Tapped)$/;
 
 /**
@@ -21,7 +22,9 @@ const ENGAGEMENT = /(Opened|Clicked|Replied|Received|Read|Tapped)$/;
 export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outbox: Outbox }) {
   return async (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext): Promise<StoredEvent[]> => {
     if (!events.length) return events;
-    const live = await deps.catalog.liveJourneys(tx, workspaceId);
+    // Read once per transaction: the rounds of emitted events that follow see the same journeys.
+    let live = ctx.shared.get(TX_LIVE) as LiveJourney[] | undefined;
+    if (!live) ctx.shared.set(TX_LIVE, (live = await deps.catalog.liveJourneys(tx, workspaceId)));
     // Any named event may be a goal, an exit or awaited by some run, so named events are candidates;
     // identify/alias calls never move journeys, except an update step's own, which its run awaits.
     const candidates = events.filter(e => e.profileId && (e.event !== null || updateOf(e)));
