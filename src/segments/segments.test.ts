@@ -152,6 +152,9 @@ forEachStore('segments and computed traits through the pipeline', kind => {
     // The Segment Entered it caused is processed in the same transaction, in a second round that
     // recomputes "*" traits: its history still holds Signed Up ("*" leaves Omnis's own events out).
     assert.equal(p.computed.everything, 1);
+    // The profile the batch created is found again by that second round (not yet written): the entry is on its timeline.
+    const tl = (await t.admin('GET', `/api/v1/profiles/${p.id}/events`)).json.events;
+    assert.deepEqual(tl.map((e: { event: string }) => e.event), ['Segment Entered', 'Signed Up']);
     await t.admin('DELETE', `/api/v1/computed-traits/everything`);
   });
 
