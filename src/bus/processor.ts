@@ -168,6 +168,8 @@ export class Processor {
 
   private async runJobs(): Promise<boolean> {
     if (!this.jobsPending || !this.opts.jobs?.length) return false;
+    // Cleared before the run: a job saved while it runs (after the job's own look) pokes again.
+    this.jobsPending = false;
     let more = false;
     for (const job of this.opts.jobs) {
       let worked = false;
@@ -178,7 +180,7 @@ export class Processor {
       });
       more = worked || more;
     }
-    this.jobsPending = more;
+    if (more) this.jobsPending = true;
     this.onCommitted?.();
     return more;
   }
