@@ -62,11 +62,10 @@ forEachStore('the processor runs emitted events through the stages', kind => {
   });
 
   test('a job saved while the jobs run is not lost: the poke during the run makes them run again', async () => {
-    let processor!: Processor;
     const runs: number[] = [];
     // The first run finds nothing, and a job is saved (pokeJobs) before that run ends.
     const job = async () => { runs.push(runs.length + 1); if (runs.length === 1) processor.pokeJobs(); return false; };
-    processor = new Processor(t.db, [], { jobs: [job] });
+    const processor = new Processor(t.db, [], { jobs: [job] });
     await processor.start();
     try {
       const until = Date.now() + 5000;
