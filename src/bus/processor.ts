@@ -21,6 +21,12 @@ export interface StageContext {
   evict(profileIds: readonly string[]): void;
 }
 
+/** What a module keeps for the whole batch (every round of it) under `key`: made on first use, the same value after. */
+export function batchValue<T>(ctx: StageContext, key: string, make: () => T): T {
+  if (!ctx.shared.has(key)) ctx.shared.set(key, make());
+  return ctx.shared.get(key) as T;
+}
+
 /**
  * What the pipeline keeps in memory between batches about profiles (their state, identities,
  * event histories). The pipeline is their only writer, except deletions: those are logged in

@@ -1,6 +1,6 @@
 import type { Tx } from '../store/index.ts';
 import type { StoredEvent } from '../shared/index.ts';
-import { TIMER_EVENT, type StageContext } from '../bus/index.ts';
+import { TIMER_EVENT, batchValue, type StageContext } from '../bus/index.ts';
 import type { Definitions, DefinitionCache, SegmentDef, TraitDef } from './definitions.ts';
 import { evaluateProfiles, SEGMENT_TIMER, type Selection } from './evaluate-profiles.ts';
 import { INTERNAL_CHANNEL } from './condition/index.ts';
@@ -9,9 +9,16 @@ import type { EventHistory } from './history.ts';
 import type { MembershipCache } from './members-cache.ts';
 import { batchProfiles } from '../profiles/index.ts';
 
-const TX_DEFS = 'segments.definitions';
-const TX_EVENTS = 'segments.events';
-const TX_MEMBERS = 'segments.members';
+/** What the stage keeps for the whole batch, every round of emitted events included. */
+interface BatchState {
+  /** Read once: the rounds that follow see the same definitions. */
+  defs: Promise<Definitions>;
+  /** Every event of the batch so far: a profile's history (cached, or created by the batch) is what it held plus these. */
+  events: StoredEvent[];
+  /** Memberships the batch decided (the membership cache changes only once it commits). */
+  members: Map<string, ReadonlySet<string>>;
+}
+const BATCH = 'segments';
 
 /** Events that can change profile state a segment reads without naming them (traits, consent, reach, location). */
 const stateEvents = (e: StoredEvent) => e.type === 'identify' || e.type === 'alias' || Boolean(e.context.consent || e.context.traits || e.context.location || (e.context.device as { token?: unknown } | undefined)?.token)
@@ -35,10 +42,10 @@ interface Touch {
 export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; history?: EventHistory; members?: MembershipCache }) {
   return async (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext): Promise<StoredEvent[]> => {
     if (!events.length) return events;
-    // Read once per transaction: the rounds of emitted events that follow see the same definitions.
-    let defs = ctx.shared.get(TX_DEFS) as Definitions | undefined;
-    if (!defs) ctx.shared.set(TX_DEFS, (defs = await deps.defs.get(tx, workspaceId)));
+    const batch = batchValue<BatchState>(ctx, BATCH, () => ({ defs: deps.defs.get(tx, workspaceId), events: [], members: new Map() }));
+    const defs = await batch.defs;
     if (!defs.segments.length && !defs.traits.length) return events;
+    batch.events.push(...events);
     const touched = new Map<string, Touch>();
     const fired = new Set<string>();
     for (const e of events) {
@@ -69,21 +76,14 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
     if (!segments.size && !traits.size) return events;
     const last = events[events.length - 1];
     const shared = batchProfiles(ctx);
-    // Every event of the transaction so far: emitted events come through in later rounds, and
-    // the history of a profile (cached, or created by the batch) is what it held plus all of these.
-    const txEvents = (ctx.shared.get(TX_EVENTS) as StoredEvent[] | undefined) ?? [];
-    ctx.shared.set(TX_EVENTS, txEvents);
-    txEvents.push(...events);
-    const pending = (ctx.shared.get(TX_MEMBERS) as Map<string, ReadonlySet<string>> | undefined) ?? new Map<string, ReadonlySet<string>>();
-    ctx.shared.set(TX_MEMBERS, pending);
     const ids = [...perProfile.keys()].filter(id => perProfile.get(id)!.segments.length || perProfile.get(id)!.traits.length);
     await evaluateProfiles(tx, workspaceId, ids, defs, {
       now: deps.clock.now(), segments: defs.segments.filter(s => segments.has(s)), traits: defs.traits.filter(t => traits.has(t)),
       perProfile: id => perProfile.get(id)!,
       emit: evs => ctx.emit(workspaceId, evs), tag: String(last.seq),
-      history: deps.history ? { history: deps.history, batch: txEvents, afterCommit: ctx.afterCommit, created: shared?.created } : undefined,
+      history: deps.history ? { history: deps.history, batch: batch.events, afterCommit: ctx.afterCommit, created: shared?.created } : undefined,
       profiles: shared,
-      members: deps.members ? { cache: deps.members, afterCommit: ctx.afterCommit, fired, pending } : undefined,
+      members: deps.members ? { cache: deps.members, afterCommit: ctx.afterCommit, fired, pending: batch.members } : undefined,
     });
     return events;
   };

@@ -1,7 +1,7 @@
 import type { Tx } from '../../store/index.ts';
 import type { Clock, StoredEvent } from '../../shared/index.ts';
 import { parseDuration } from '../../shared/index.ts';
-import { TIMER_EVENT, type StageContext } from '../../bus/index.ts';
+import { TIMER_EVENT, batchValue, type StageContext } from '../../bus/index.ts';
 import { SEGMENT_ENTERED, type EvalEvent } from '../../segments/index.ts';
 import { batchProfiles } from '../../profiles/index.ts';
 import type { JourneyDefinition, UpdateStep } from '../definition/index.ts';
@@ -22,9 +22,8 @@ const ENGAGEMENT = /(Opened|Clicked|Replied|Received|Read|Tapped)$/;
 export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outbox: Outbox }) {
   return async (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext): Promise<StoredEvent[]> => {
     if (!events.length) return events;
-    // Read once per transaction: the rounds of emitted events that follow see the same journeys.
-    let live = ctx.shared.get(TX_LIVE) as LiveJourney[] | undefined;
-    if (!live) ctx.shared.set(TX_LIVE, (live = await deps.catalog.liveJourneys(tx, workspaceId)));
+    // Read once per batch: the rounds of emitted events that follow see the same journeys.
+    const live = await batchValue(ctx, TX_LIVE, () => deps.catalog.liveJourneys(tx, workspaceId));
     // Any named event may be a goal, an exit or awaited by some run, so named events are candidates;
     // identify/alias calls never move journeys, except an update step's own, which its run awaits.
     const candidates = events.filter(e => e.profileId && (e.event !== null || updateOf(e)));
