@@ -26,11 +26,10 @@ const stateEvents = (e: StoredEvent) => e.type === 'identify' || e.type === 'ali
 
 /** What one profile's events in a batch can change, as far as choosing definitions goes. */
 interface Touch {
-  names: Set<string>;
   /** Each (name, channel) once: "*" conditions and traits leave Omnis's own events out. */
   kinds: Map<string, { name: string | null; channel: string }>;
-  external: boolean;
   state: boolean;
+  /** Its segment timer fired into the batch. */
   timer: boolean;
 }
 
@@ -47,15 +46,12 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
     if (!defs.segments.length && !defs.traits.length) return events;
     batch.events.push(...events);
     const touched = new Map<string, Touch>();
-    const fired = new Set<string>();
     for (const e of events) {
       if (!e.profileId) continue;
       let t = touched.get(e.profileId);
-      if (!t) touched.set(e.profileId, (t = { names: new Set(), kinds: new Map(), external: false, state: false, timer: false }));
-      if (e.event === TIMER_EVENT) { if (e.properties.kind === SEGMENT_TIMER) { t.timer = true; fired.add(e.profileId); } continue; }
-      if (e.event) t.names.add(e.event);
+      if (!t) touched.set(e.profileId, (t = { kinds: new Map(), state: false, timer: false }));
+      if (e.event === TIMER_EVENT) { if (e.properties.kind === SEGMENT_TIMER) t.timer = true; continue; }
       t.kinds.set(`${e.event}\u0000${e.channel}`, { name: e.event, channel: e.channel });
-      if (e.channel !== INTERNAL_CHANNEL) t.external = true;
       if (stateEvents(e)) t.state = true;
     }
     if (!touched.size) return events;
@@ -76,7 +72,8 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
     if (!segments.size && !traits.size) return events;
     const last = events[events.length - 1];
     const shared = batchProfiles(ctx);
-    const ids = [...perProfile.keys()].filter(id => perProfile.get(id)!.segments.length || perProfile.get(id)!.traits.length);
+    const ids = [...perProfile].filter(([, c]) => c.segments.length || c.traits.length).map(([id]) => id);
+    const fired = new Set([...touched].filter(([, t]) => t.timer).map(([id]) => id));
     await evaluateProfiles(tx, workspaceId, ids, defs, {
       now: deps.clock.now(), segments: defs.segments.filter(s => segments.has(s)), traits: defs.traits.filter(t => traits.has(t)),
       perProfile: id => perProfile.get(id)!,
@@ -92,6 +89,8 @@ export function segmentStage(deps: { defs: DefinitionCache; clock: Clock; histor
 /** The traits and segments (in dependency order) that events like `t`'s can change. */
 function choose(defs: Definitions, t: Touch): Selection {
   const kinds = [...t.kinds.values()];
+  const names = new Set(kinds.map(k => k.name).filter(n => n !== null));
+  const external = kinds.some(k => k.channel !== INTERNAL_CHANNEL);
   const traits: TraitDef[] = defs.traits.filter(tr => t.timer && tr.compiled.lookback !== null || kinds.some(k => tr.compiled.relevant(k.name, k.channel)));
   // Computed traits change only when recomputed here, and memberships only here: a segment
   // reading another is evaluated with it (below), so the Segment Entered/Exited events that
@@ -100,7 +99,7 @@ function choose(defs: Definitions, t: Touch): Selection {
   const ready = defs.segments.filter(s => s.status === 'ready' || s.status === 'computing');
   const selected = new Set(ready.filter(s =>
     t.timer && s.req.timeDriven
-    || s.req.events === 'any' && (t.external || s.req.internal) || s.req.events !== 'any' && [...t.names].some(n => (s.req.events as ReadonlySet<string>).has(n))
+    || s.req.events === 'any' && (external || s.req.internal) || s.req.events !== 'any' && [...names].some(n => (s.req.events as ReadonlySet<string>).has(n))
     || t.state && (s.req.traits || s.req.consent || s.req.channels || s.req.location)
     || [...s.req.computed].some(n => recomputed.has(n))).map(s => s.id));
   // A segment reading one evaluated now may change with it (definitions are in dependency order).
