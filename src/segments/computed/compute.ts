@@ -4,7 +4,7 @@
  * `recheckAt` is when the oldest counted event leaves `within`, or the next event stamped
  * after `now` arrives, whichever is first.
  */
-import { ANY_EVENT, INTERNAL_CHANNEL, compileBase, compileWhere, firstAfter, getPath, splitPath, toNumber, type EvalEvent } from '../condition/index.ts';
+import { ANY_EVENT, compileBase, compileWhere, firstAfter, getPath, splitPath, toNumber, type EvalEvent } from '../condition/index.ts';
 import { parseDuration, type Json } from '../../shared/index.ts';
 import type { ComputedTrait, ComputedTraitDef, TraitResult } from './types.ts';
 import { Tally } from './tally.ts';
@@ -75,7 +75,8 @@ export function compileComputedTrait(def: ComputedTraitDef): ComputedTrait {
   const trait: ComputedTrait = {
     name: def.name,
     lookback: from === Infinity ? null : from,
-    relevant: (eventName, ch) => (name === undefined ? ch === undefined || (channel !== undefined ? ch === channel : ch !== INTERNAL_CHANNEL) : eventName === name),
+    // The same name and channel test the trait counts with (its `where` needs the event itself).
+    relevant: (eventName, ch) => (ch === undefined ? name === undefined || eventName === name : base({ event: eventName, type: '', channel: ch, timestamp: 0, properties: {} })),
     compute(events, now) {
       const start = from === Infinity ? 0 : firstAfter(events, now - from);
       const end = firstAfter(events, now);
