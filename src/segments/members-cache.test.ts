@@ -17,3 +17,16 @@ test('the membership cache keeps a copy, forgets on eviction, and holds at most 
   c.clear();
   assert.equal(c.size, 0);
 });
+
+test('the re-check due times are bounded and forgotten like the memberships', () => {
+  const c = new MembershipCache(2);
+  c.putTimer('p1', 10);
+  c.putTimer('p2', 20);
+  c.putTimer('p1', 5); // p1 used again
+  c.putTimer('p3', 30);
+  assert.deepEqual(['p1', 'p2', 'p3'].map(id => c.timerDue(id)), [5, undefined, 30]);
+  c.evict(['p1']);
+  assert.equal(c.timerDue('p1'), undefined);
+  c.clear();
+  assert.equal(c.timerDue('p3'), undefined);
+});

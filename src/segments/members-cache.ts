@@ -17,14 +17,7 @@ export class MembershipCache implements PipelineCache {
 
   get(profileId: string): ReadonlySet<string> | undefined { return this.byProfile.get(profileId); }
 
-  put(profileId: string, segments: ReadonlySet<string>) {
-    this.byProfile.delete(profileId);
-    this.byProfile.set(profileId, new Set(segments));
-    for (const id of this.byProfile.keys()) {
-      if (this.byProfile.size <= this.maxProfiles) break;
-      this.byProfile.delete(id);
-    }
-  }
+  put(profileId: string, segments: ReadonlySet<string>) { this.remember(this.byProfile, profileId, new Set(segments)); }
 
   /**
    * The due time of the profile's segment timer as this pipeline last wrote it. The row may be
@@ -33,12 +26,15 @@ export class MembershipCache implements PipelineCache {
    */
   timerDue(profileId: string): number | undefined { return this.dueAt.get(profileId); }
 
-  putTimer(profileId: string, dueAt: number) {
-    this.dueAt.delete(profileId);
-    this.dueAt.set(profileId, dueAt);
-    for (const id of this.dueAt.keys()) {
-      if (this.dueAt.size <= this.maxProfiles) break;
-      this.dueAt.delete(id);
+  putTimer(profileId: string, dueAt: number) { this.remember(this.dueAt, profileId, dueAt); }
+
+  /** Sets the entry as the most recently used; the least recently used go past the bound. */
+  private remember<T>(map: Map<string, T>, profileId: string, value: T) {
+    map.delete(profileId);
+    map.set(profileId, value);
+    for (const id of map.keys()) {
+      if (map.size <= this.maxProfiles) break;
+      map.delete(id);
     }
   }
 
