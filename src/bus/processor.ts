@@ -180,7 +180,7 @@ export class Processor {
     for (const job of this.opts.jobs) {
       let worked = false;
       await this.committed(async (tx, after) => {
-        const ctx = this.context(tx, after, false);
+        const ctx = this.context(tx, after, 0);
         worked = await job(tx, ctx);
         await ctx.finish();
       });
@@ -244,25 +244,29 @@ export class Processor {
       l.push(e);
     }
     for (const [ws, events] of byWorkspace) {
-      const ctx = this.context(tx, after, true);
+      const ctx = this.context(tx, after, MAX_INLINE_ROUNDS);
       // What the stages emit goes through them next, round after round, until nothing more is
       // emitted; a chain deeper than any real one (definitions feeding each other) goes to the log.
-      for (let round = 1, input: StoredEvent[] = events; input.length; round++) {
+      for (let input: StoredEvent[] = events; input.length; input = ctx.nextRound()) {
         let passed = input;
         for (const stage of this.stages) passed = await stage(tx, ws, passed, ctx);
-        input = ctx.takeEmitted(round < MAX_INLINE_ROUNDS);
       }
       await ctx.finish();
     }
     await advance(tx, last);
   }
 
-  /** `inline`: emitted events are processed by this batch (see runStages); a job's go to the log. */
-  private context(tx: Tx, after: (() => void)[], inline: boolean): StageContext & { finish(): Promise<void>; takeEmitted(inline: boolean): StoredEvent[] } {
+  /**
+   * `inlineRounds`: how many rounds of emitted events the batch processes itself (see
+   * runStages); past them, and for a job (0), emitted events go to the log.
+   */
+  private context(tx: Tx, after: (() => void)[], inlineRounds: number): StageContext & { finish(): Promise<void>; nextRound(): StoredEvent[] } {
     const before: (() => Promise<void>)[] = [];
     let emitted: StoredEvent[] = [];
+    let round = 0;
     return {
-      takeEmitted: next => { inline = next; const out = emitted; emitted = []; return out.sort((a, b) => a.seq - b.seq); },
+      /** The events emitted in the round just run, in log order: the next round's input. */
+      nextRound: () => { round++; const out = emitted; emitted = []; return out.sort((a, b) => a.seq - b.seq); },
       afterCommit: f => { after.push(f); },
       beforeCommit: f => { before.push(f); },
       shared: new Map(),
@@ -271,7 +275,7 @@ export class Processor {
       emit: async (workspaceId, events) => {
         if (!events.length) return;
         const rows = events.map(e => eventToInsert(workspaceId, e));
-        if (inline) {
+        if (round < inlineRounds) {
           for (const r of await tx.query<EventRow>(INSERT_INLINE_EVENTS_SQL, [JSON.stringify(rows)])) emitted.push(rowToEvent(r));
           return;
         }
