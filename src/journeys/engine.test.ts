@@ -95,6 +95,31 @@ forEachStore('journey engine', kind => {
     assert.deepEqual(log.map(x => `${x.step_id} ${x.action}`), ['tag entered', 'tag left', 'end entered', 'end left']);
   });
 
+  test('re-entry counts the runs of profiles merged into the one entering', async () => {
+    const j = await t.admin('POST', '/api/v1/journeys', {
+      name: 'Once per customer', entry: { event: 'Welcomed' }, reentry: 'never', start: 'tag',
+      steps: { tag: { type: 'audience', action: 'remove', audience: 'nobody', next: 'end' }, end: { type: 'exit' } },
+    });
+    assert.equal((await t.admin('POST', `/api/v1/journeys/${j.json.id}/publish`)).status, 200);
+    // A known customer, and a visitor who enters; then they turn out to be one customer.
+    await t.track('/v1/identify', { userId: 'merge-re-1', traits: { plan: 'pro' }, messageId: 'mre-1' });
+    await t.omnis.settle();
+    clock.advance(60_000); // the older profile survives the merge
+    await t.track('/v1/track', { anonymousId: 'merge-re-anon', event: 'Welcomed', messageId: 'mre-2' });
+    await t.omnis.settle();
+    await t.track('/v1/identify', { userId: 'merge-re-1', anonymousId: 'merge-re-anon', messageId: 'mre-3' });
+    await t.omnis.settle();
+    const live = (await profileOf(t, 'merge-re-1')).id;
+    const runs = await t.omnis.db.query<{ profile_id: string }>('select profile_id from journey_runs where journey_id = $1', [j.json.id]);
+    // The merged-away profile's ended run stays where it was: only the merge join finds it.
+    assert.equal(runs.length, 1);
+    assert.notEqual(runs[0].profile_id, live, 'the run is on the merged-away profile');
+    await t.track('/v1/track', { userId: 'merge-re-1', event: 'Welcomed', messageId: 'mre-4' });
+    await t.omnis.settle();
+    const after = await t.omnis.db.query<{ c: number }>('select count(*)::int as c from journey_runs where journey_id = $1', [j.json.id]);
+    assert.equal(after[0].c, 1, 'no second run: the customer has been in the journey');
+  });
+
   test('a goal reached in the batch that queued a message cancels that message', async () => {
     const j = await t.admin('POST', '/api/v1/journeys', {
       name: 'Quick', entry: { event: 'Checkout Started' }, goal: { event: 'Order Completed', within: '1d' }, start: 'mail',

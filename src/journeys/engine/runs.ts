@@ -51,16 +51,20 @@ export async function runById(q: Queryable, id: string): Promise<Run | null> {
 }
 
 /**
- * Each live profile's latest run of each of these journeys (any version, profiles merged into
- * it included), for re-entry rules, in one query for a batch; keyed by runKey(profile, journey).
+ * Each (live profile, journey) pair's latest run (any version, profiles merged into it
+ * included), for re-entry rules, in one query for a batch; keyed by runKey(profile, journey).
+ * One index probe per pair (journey_runs_profile_journey): the cost follows the batch, not
+ * how many runs the journeys have had.
  */
-export async function latestRuns(q: Queryable, profileIds: readonly string[], journeyIds: readonly string[]): Promise<Map<string, Run>> {
-  if (!profileIds.length || !journeyIds.length) return new Map();
+export async function latestRuns(q: Queryable, pairs: readonly { profileId: string; journeyId: string }[]): Promise<Map<string, Run>> {
+  if (!pairs.length) return new Map();
   const rows = await q.query<RunRow & { live: string }>(
-    `select distinct on (k.live, r.journey_id) k.live, r.* from journey_runs r
-       join (select x as id, x as live from unnest($1::text[]) x union all select id, merged_into from profiles where merged_into = any($1::text[])) k on r.profile_id = k.id
-      where r.journey_id = any($2::text[])
-      order by k.live, r.journey_id, r.entered_at desc, r.id desc`, [profileIds, journeyIds]);
+    `with k(live, journey) as (select * from unnest($1::text[], $2::text[])),
+          ids(id, live, journey) as (select live, live, journey from k union all select p.id, k.live, k.journey from profiles p join k on k.live = p.merged_into where p.merged_into = any($1::text[]))
+     select distinct on (ids.live, ids.journey) ids.live, r.* from ids
+       cross join lateral (select * from journey_runs r where r.profile_id = ids.id and r.journey_id = ids.journey
+                            order by r.entered_at desc, r.id desc limit 1) r
+      order by ids.live, ids.journey, r.entered_at desc, r.id desc`, [pairs.map(p => p.profileId), pairs.map(p => p.journeyId)]);
   return new Map(rows.map(r => [runKey(r.live, r.journey_id), toRun(r)]));
 }
 

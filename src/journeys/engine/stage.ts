@@ -40,9 +40,9 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const evs = candidates.map(toEval);
     const entries = evs.map(ev => live.filter(j => entryMatches(j, ev)));
     // Re-entry rules need each entering profile's latest run of the journey: read at once.
-    const entering = new Set<string>(), entered = new Set<string>();
-    candidates.forEach((e, n) => { for (const j of entries[n]) { entering.add(e.profileId!); entered.add(j.id); } });
-    const latest = await latestRuns(tx, [...entering], [...entered]);
+    const pairs = new Map<string, { profileId: string; journeyId: string }>();
+    candidates.forEach((e, n) => { for (const j of entries[n]) pairs.set(runKey(e.profileId!, j.id), { profileId: e.profileId!, journeyId: j.id }); });
+    const latest = await latestRuns(tx, [...pairs.values()]);
     const byProfile = new Map<string, Run[]>();
     for (const r of runs) { let l = byProfile.get(r.profileId); if (!l) byProfile.set(r.profileId, (l = [])); l.push(r); }
 
