@@ -118,23 +118,41 @@ export class JourneyService {
   }
 
   /**
-   * The contact policy at send time, for the outbox: the customer's sends of the last 30
-   * days across every journey (on every profile merged into theirs), and the priority of
-   * the journey asking.
+   * The contact policy at send time, for the outbox: the customer's marketing sends of the
+   * last 31 days across every journey (on every profile merged into theirs), and the priority
+   * of the journey asking. A transactional send is exempt from every rule, so it reads nothing.
    */
   async checkAtSend(tx: Tx, m: { workspaceId: string; profileId: string; channel: string; purpose: 'marketing' | 'transactional'; journeyId: string | null; journeyVersion: number | null }, timezone: string | null, now: number): Promise<PolicyDecision> {
+    const candidate = { channel: m.channel, purpose: m.purpose, journeyId: m.journeyId ?? '', priority: 0 };
+    if (m.purpose === 'transactional') return checkPolicy(DEFAULT_POLICY, candidate, [], timezone, now);
     const policy = await this.policy(tx, m.workspaceId);
-    const rows = await tx.query<{ channel: string; at: Date; journey_id: string | null; purpose: 'marketing' | 'transactional'; priority: number | null }>(
-      `select m.channel, coalesce(m.sent_at, m.updated_at) as at, m.journey_id, m.purpose, (v.definition->>'priority')::int as priority
-         from messages m left join journey_versions v on v.journey_id = m.journey_id and v.version = m.journey_version
+    const rows = await tx.query<{ channel: string; at: Date; journey_id: string | null; journey_version: number | null }>(
+      `select m.channel, coalesce(m.sent_at, m.updated_at) as at, m.journey_id, m.journey_version
+         from messages m
         where m.workspace_id = $3 and m.profile_id in (
                 select id from profiles where id = $1 or merged_into = $1
                 union select p.id from profiles x join profiles p on p.id = x.merged_into or p.merged_into = x.merged_into where x.id = $1)
-          and m.status in ('sent', 'delivered') and coalesce(m.sent_at, m.updated_at) > $2`,
+          and m.purpose = 'marketing' and m.status in ('sent', 'delivered') and coalesce(m.sent_at, m.updated_at) > $2`,
       [m.profileId, new Date(now - 31 * 86_400_000).toISOString(), m.workspaceId]);
-    const history: SentMessage[] = rows.map(r => ({ channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: r.priority ?? 0, purpose: r.purpose }));
-    const priority = m.journeyId && m.journeyVersion
-      ? (await tx.query<{ p: number | null }>(`select (definition->>'priority')::int as p from journey_versions where journey_id = $1 and version = $2`, [m.journeyId, m.journeyVersion]))[0]?.p ?? 0 : 0;
-    return checkPolicy(policy, { channel: m.channel, purpose: m.purpose, journeyId: m.journeyId ?? '', priority }, history, timezone, now);
+    const priority = await this.priorities(tx, [...rows.map(r => ({ id: r.journey_id, version: r.journey_version })), { id: m.journeyId, version: m.journeyVersion }]);
+    const history: SentMessage[] = rows.map(r => ({ channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: priority(r.journey_id, r.journey_version), purpose: 'marketing' }));
+    return checkPolicy(policy, { ...candidate, priority: priority(m.journeyId, m.journeyVersion) }, history, timezone, now);
+  }
+
+  /** Journey versions' priorities, read once per process: a published version never changes. */
+  private readonly priorityOf = new Map<string, number>();
+
+  private async priorities(q: Queryable, versions: { id: string | null; version: number | null }[]) {
+    const key = (id: string, version: number) => `${id}\u0000${version}`;
+    const missing = new Map<string, { id: string; version: number }>();
+    for (const v of versions) if (v.id && v.version && !this.priorityOf.has(key(v.id, v.version))) missing.set(key(v.id, v.version), { id: v.id, version: v.version });
+    if (missing.size) {
+      const rows = await q.query<{ journey_id: string; version: number; p: number | null }>(
+        `select v.journey_id, v.version, (v.definition->>'priority')::int as p from journey_versions v
+           join unnest($1::text[], $2::int[]) as x(id, version) on v.journey_id = x.id and v.version = x.version`,
+        [[...missing.values()].map(v => v.id), [...missing.values()].map(v => v.version)]);
+      for (const r of rows) this.priorityOf.set(key(r.journey_id, Number(r.version)), r.p ?? 0);
+    }
+    return (id: string | null, version: number | null) => (id && version ? this.priorityOf.get(key(id, version)) ?? 0 : 0);
   }
 }
