@@ -122,11 +122,12 @@ export type Omnis = Awaited<ReturnType<typeof createOmnis>>;
 
 /** What the outbox reads about a recipient at send time. */
 async function loadMessagingProfile(db: Db, profileId: string): Promise<MessagingProfile | null> {
-  const rows = await db.query<{ id: string; traits: JsonObject; computed: JsonObject; consent: Profile['consent']; channels: Profile['channels']; timezone: string | null }>(
-    `select p.id, p.traits, p.computed, p.consent, p.channels, p.timezone from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id) where m.id = $1`, [profileId]);
+  const rows = await db.query<{ id: string; traits: JsonObject; computed: JsonObject; consent: Profile['consent']; channels: Profile['channels']; timezone: string | null; identities: Identity[] }>(
+    `select p.id, p.traits, p.computed, p.consent, p.channels, p.timezone,
+            coalesce((select json_agg(json_build_object('type', i.type, 'value', i.value)) from identities i where i.profile_id = p.id), '[]') as identities
+       from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id) where m.id = $1`, [profileId]);
   const p = rows[0];
   if (!p) return null;
-  const identities = await db.query<Identity>('select type, value from identities where profile_id = $1', [p.id]);
   const locale = typeof p.traits.locale === 'string' ? p.traits.locale : null;
-  return { traits: p.traits, computed: p.computed, consent: p.consent, channels: p.channels, timezone: p.timezone, locale, identities };
+  return { traits: p.traits, computed: p.computed, consent: p.consent, channels: p.channels, timezone: p.timezone, locale, identities: typeof p.identities === 'string' ? JSON.parse(p.identities) : p.identities };
 }

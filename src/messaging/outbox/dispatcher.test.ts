@@ -10,7 +10,7 @@ forEachStore('dispatcher with the capture provider', kind => {
     for (const channel of ['email', 'sms', 'push', 'direct_mail', 'in_app', 'webhook']) await h.messaging.channels.put(WS, channel, { provider: 'capture' });
   });
   after(async () => { await h.close(); });
-  beforeEach(() => { h.emitted.length = 0; h.policyCalls.length = 0; });
+  beforeEach(() => { h.emitted.length = 0; h.policyCalls.length = 0; h.templateLoads.length = 0; });
 
   test('end to end: rendered at send time, captured, sent with cap_ id, history and a "Message Sent" event', async () => {
     h.profiles.set('p1', profile({ email: granted() }));
@@ -40,6 +40,23 @@ forEachStore('dispatcher with the capture provider', kind => {
     assert.equal(e.context.profileId, 'p1');
     assert.equal(e.channel, 'email');
     assert.deepEqual([e.properties.messageId, e.properties.journeyId, e.properties.stepId, e.properties.templateKey], [id, 'j1', 'mail1', 'welcome']);
+  });
+
+  test('a pass reads each template once for all its messages; the next pass reads it again', async () => {
+    for (const p of ['once-a', 'once-b', 'once-c']) h.profiles.set(p, profile({ email: granted() }));
+    const ids = [];
+    for (const p of ['once-a', 'once-b', 'once-c']) ids.push(await h.enqueue({ idempotencyKey: `once-${p}`, profileId: p }));
+    assert.equal(await h.messaging.dispatcher.runOnce(), 3);
+    for (const id of ids) assert.equal((await h.message(id)).status, 'sent');
+    assert.deepEqual(h.templateLoads, ['welcome:email']);
+    const welcome = h.templates.get('welcome:email')!;
+    h.templates.set('welcome:email', { ...welcome, subject: 'Changed {{ profile.traits.firstName }}' });
+    try {
+      const later = await h.enqueue({ idempotencyKey: 'once-later', profileId: 'once-a' });
+      assert.equal(await h.messaging.dispatcher.runOnce(), 1);
+      assert.equal((await h.message(later)).rendered?.subject, 'Changed Ada');
+      assert.deepEqual(h.templateLoads, ['welcome:email', 'welcome:email']);
+    } finally { h.templates.set('welcome:email', welcome); }
   });
 
   test('nothing is sent before send_at; it goes once the clock gets there', async () => {

@@ -51,6 +51,17 @@ export interface DispatcherDeps {
   onError?: (err: unknown) => void;
 }
 
+/** `f` answering once per distinct arguments (strings and nulls) for as long as the returned function lives. */
+function once<A extends (string | null)[], R>(f: (...a: A) => Promise<R>): (...a: A) => Promise<R> {
+  const answers = new Map<string, Promise<R>>();
+  return (...a: A) => {
+    const k = JSON.stringify(a);
+    let p = answers.get(k);
+    if (!p) answers.set(k, (p = f(...a)));
+    return p;
+  };
+}
+
 const sendAlways: Policy = async () => ({ action: 'send' });
 
 export class Dispatcher {
@@ -164,14 +175,25 @@ export class Dispatcher {
       l.push(m);
     }
     const queues = [...byProfile.values()];
-    const worker = async () => { for (let q = queues.shift(); q; q = queues.shift()) for (const m of q) await this.processOne(m); };
+    const ctx = this.passContext();
+    const worker = async () => { for (let q = queues.shift(); q; q = queues.shift()) for (const m of q) await this.processOne(ctx, m); };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, queues.length) }, worker));
     return claimed.length;
   }
 
-  private async processOne(m: OutboxMessage) {
+  /**
+   * A pass reads each channel's configuration and each template once, however many of its
+   * messages use them: what was current when the pass began serves the whole pass.
+   */
+  private passContext(): SendContext {
+    const channels = Object.create(this.ctx.channels) as ChannelService;
+    channels.resolve = once((ws: string, channel: string) => this.ctx.channels.resolve(ws, channel));
+    return { ...this.ctx, channels, loadTemplate: once(this.ctx.loadTemplate) };
+  }
+
+  private async processOne(ctx: SendContext, m: OutboxMessage) {
     try {
-      await processMessage(this.ctx, m);
+      await processMessage(ctx, m);
     } catch (err) {
       this.onError(err);
       // Past the provider call the outcome is unknown: crash recovery decides, by provider.

@@ -25,6 +25,8 @@ export interface Harness {
   /** Policy answers by message idempotency key; absent means send. */
   policy: Map<string, PolicyDecision>;
   policyCalls: OutboxMessage[];
+  /** Every template read, as `${key}:${channel}`. */
+  templateLoads: string[];
   emitted: OmnisEvent[];
   errors: unknown[];
   enqueue(over: Partial<EnqueueInput> & { idempotencyKey: string }): Promise<string>;
@@ -45,11 +47,12 @@ export async function openHarness(kind: 'pglite' | 'postgres', opts: HarnessOpti
   const templates = new Map<string, Template>(defaultTemplates().map(t => [`${t.key}:${t.channel}`, t]));
   const policy = new Map<string, PolicyDecision>();
   const policyCalls: OutboxMessage[] = [];
+  const templateLoads: string[] = [];
   const emitted: OmnisEvent[] = [];
   const errors: unknown[] = [];
   const messaging = createMessaging({
     db, clock, secretKey: SECRET_KEY, providers: opts.providers, fetch: opts.fetch, noIdempotency: opts.noIdempotency,
-    loadTemplate: async (_ws, key, channel) => templates.get(`${key}:${channel}`) ?? null,
+    loadTemplate: async (_ws, key, channel) => { templateLoads.push(`${key}:${channel}`); return templates.get(`${key}:${channel}`) ?? null; },
     loadProfile: async (_ws, id) => profiles.get(id) ?? null,
     policy: async (_tx, m) => { policyCalls.push(m); return policy.get(m.idempotencyKey) ?? { action: 'send' }; },
     emit: (_ws, events) => { emitted.push(...events); },
@@ -57,7 +60,7 @@ export async function openHarness(kind: 'pglite' | 'postgres', opts: HarnessOpti
     onError: err => errors.push(err),
   });
   const h: Harness & { testDb: TestDb | null } = {
-    db, clock, messaging, profiles, templates, policy, policyCalls, emitted, errors, testDb,
+    db, clock, messaging, profiles, templates, policy, policyCalls, templateLoads, emitted, errors, testDb,
     async enqueue(over) {
       return (await messaging.enqueue(db, { workspaceId: WS, profileId: 'p1', channel: 'email', templateKey: 'welcome', ...over })).id;
     },
