@@ -12,12 +12,13 @@ const pipeline = buildPipeline(db, systemClock, settings, {
   batchSize, onError: e => parentPort!.postMessage({ type: 'error', error: String((e as Error)?.stack ?? e) }),
 });
 const { processor } = pipeline;
-processor.onProcessed = (_seq, count) => parentPort!.postMessage({ type: 'processed', count });
-processor.onEmitted = count => parentPort!.postMessage({ type: 'emitted', count });
+processor.onProcessed = seq => parentPort!.postMessage({ type: 'processed', seq });
+processor.onBacklog = backlog => parentPort!.postMessage({ type: 'backlog', backlog });
+processor.onEmitted = () => parentPort!.postMessage({ type: 'backlog', backlog: processor.lag() });
 await pipeline.start();
 parentPort!.on('message', async (m: { type: string; count?: number }) => {
-  if (m.type === 'appended') processor.notify(0);
+  if (m.type === 'appended') processor.notify(m.count ?? 0);
   else if (m.type === 'jobs') processor.pokeJobs();
   else if (m.type === 'stop') { await pipeline.stop(); await db.close(); process.exit(0); }
 });
-parentPort!.postMessage({ type: 'ready', backlog: processor.lag() });
+parentPort!.postMessage({ type: 'ready', backlog: processor.lag(), seq: processor.processed() });

@@ -100,6 +100,9 @@ export class Processor {
   /** Events accepted but not yet processed. */
   lag() { return this.backlog; }
 
+  /** The log's seq up to which every event has been processed. */
+  processed() { return this.processedSeq; }
+
   /** Another thread or process appended `count` events: read them from the log. */
   notify(count: number) {
     this.backlog += count;
@@ -113,6 +116,8 @@ export class Processor {
   onCommitted?: () => void;
   /** Called when a stage emits events (counted into the backlog before its batch commits). */
   onEmitted?: (count: number) => void;
+  /** Called whenever the backlog was settled: after each batch, and when it was re-counted from the log. */
+  onBacklog?: (backlog: number) => void;
 
   enqueue(events: Appended[]) {
     if (!events.length) return;
@@ -138,7 +143,7 @@ export class Processor {
         const worked = await this.runJobs();
         if (!batch.length && worked) continue;
         if (!batch.length) {
-          if (this.backlog !== 0) { this.backlog = await backlogAfter(this.db, this.processedSeq); this.readFromLog = this.backlog > 0; this.settle(); }
+          if (this.backlog !== 0) { this.backlog = await backlogAfter(this.db, this.processedSeq); this.readFromLog = this.backlog > 0; this.settle(); this.onBacklog?.(this.backlog); }
           if (!this.readFromLog) await new Promise<void>(r => { this.wake = r; setTimeout(r, 1000); });
           this.wake = null;
           continue;
@@ -206,6 +211,7 @@ export class Processor {
     this.processedSeq = last;
     this.backlog = Math.max(0, this.backlog - batch.length);
     this.onProcessed?.(last, batch.length);
+    this.onBacklog?.(this.backlog);
     this.onCommitted?.();
     this.settle();
   }

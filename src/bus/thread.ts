@@ -8,7 +8,12 @@ import { Worker } from 'node:worker_threads';
  */
 export class ThreadedProcessor {
   private worker: Worker | null = null;
-  private backlog = 0;
+  /** Seqs this process appended that the pipeline has not reported processed, in order (from `head`). */
+  private mine: number[] = [];
+  private head = 0;
+  private processedSeq = 0;
+  /** The pipeline's own count of unprocessed events (any process's appends, fired timers, emits), re-counted from the log when it idles. */
+  private reported = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped: Promise<void> | null = null;
 
@@ -19,10 +24,10 @@ export class ThreadedProcessor {
     this.worker = new Worker(this.entry, { workerData: this.data });
     this.worker.on('error', e => this.onError(e));
     await new Promise<void>((resolve, reject) => {
-      this.worker!.on('message', (m: { type: string; backlog?: number; count?: number; error?: string }) => {
-        if (m.type === 'ready') { this.backlog += m.backlog ?? 0; resolve(); }
-        else if (m.type === 'emitted') this.backlog += m.count ?? 0;
-        else if (m.type === 'processed') { this.backlog = Math.max(0, this.backlog - (m.count ?? 0)); this.wakeIdle(); }
+      this.worker!.on('message', (m: { type: string; backlog?: number; seq?: number; error?: string }) => {
+        if (m.type === 'ready') { this.reported = m.backlog ?? 0; this.passed(m.seq ?? 0); resolve(); }
+        else if (m.type === 'backlog') { this.reported = m.backlog ?? 0; this.wakeIdle(); }
+        else if (m.type === 'processed') this.passed(m.seq ?? 0);
         else if (m.type === 'error') this.onError(new Error(m.error));
       });
       this.worker!.once('exit', code => reject(new Error(`pipeline worker exited with ${code}`)));
@@ -30,13 +35,19 @@ export class ThreadedProcessor {
     this.stopped = new Promise(r => this.worker!.once('exit', () => r()));
   }
 
+  /**
+   * This process appended these events. The pipeline may read them from the log (and report
+   * them processed) before this call: seqs it has already passed are not waited for, so the
+   * two messages may arrive in either order.
+   */
   enqueue(events: { seq: number }[]) {
     if (!events.length) return;
-    this.backlog += events.length;
+    for (const e of events) if (e.seq > this.processedSeq) this.mine.push(e.seq);
     this.worker?.postMessage({ type: 'appended', count: events.length });
   }
 
-  lag() { return this.backlog; }
+  /** Events accepted but not yet processed: this process's own appends, or what the pipeline counts, whichever is more. */
+  lag() { return Math.max(this.mine.length - this.head, this.reported); }
 
   pokeJobs() { this.worker?.postMessage({ type: 'jobs' }); }
 
@@ -44,7 +55,7 @@ export class ThreadedProcessor {
   settle() { return this.idle(); }
 
   idle(): Promise<void> {
-    if (this.backlog === 0) return Promise.resolve();
+    if (this.lag() === 0) return Promise.resolve();
     return new Promise(r => this.idleWaiters.push(r));
   }
 
@@ -55,8 +66,15 @@ export class ThreadedProcessor {
     this.worker = null;
   }
 
+  private passed(seq: number) {
+    this.processedSeq = Math.max(this.processedSeq, seq);
+    while (this.head < this.mine.length && this.mine[this.head] <= this.processedSeq) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.mine.length) { this.mine = this.mine.slice(this.head); this.head = 0; }
+    this.wakeIdle();
+  }
+
   private wakeIdle() {
-    if (this.backlog !== 0) return;
+    if (this.lag() !== 0) return;
     const w = this.idleWaiters;
     this.idleWaiters = [];
     w.forEach(f => f());
