@@ -1,15 +1,16 @@
 import type { Db } from '../store/index.ts';
 import { migrate } from '../store/index.ts';
-import { EventLog, ThreadedProcessor, backlogAfter } from '../bus/index.ts';
+import { EventLog, ThreadedProcessor, backlogAfter, cancelTimersOf } from '../bus/index.ts';
 import { IngestService, KeyCache } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../shared/index.ts';
 import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspaces.ts';
 import { buildPipeline } from './pipeline.ts';
-import { SegmentService } from '../segments/index.ts';
-import { JourneyService } from '../journeys/index.ts';
-import { createDelivery, createMessaging, DEFAULT_PUBLIC_URL, TemplateStore, trackEmail, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
+import { SegmentService, forgetMembers } from '../segments/index.ts';
+import { JourneyService, endRunsOfForgotten } from '../journeys/index.ts';
+import { createDelivery, createMessaging, eraseMessages, DEFAULT_PUBLIC_URL, TemplateStore, trackEmail, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
 import type { Identity, JsonObject, Profile } from '../shared/index.ts';
 import { UserService, type UserServiceOptions } from '../users/index.ts';
+import { deleteProfile, type EraseProfiles } from '../profiles/index.ts';
 
 export interface OmnisOptions {
   db: Db;
@@ -94,6 +95,12 @@ export async function createOmnis(opts: OmnisOptions) {
       if (runDispatcher) await messaging.start();
       if (runAudienceSync) delivery.start();
     },
+    /**
+     * Right to be forgotten: the profile (events, identities, traits; identifiers suppressed)
+     * and what every module holds about the customer: messages, segment memberships, timers;
+     * their journey runs end.
+     */
+    forget: (workspaceId: string, profileId: string) => deleteProfile(db, workspaceId, profileId, clock, eraseEverywhere),
     /** Waits until every accepted event has gone through the pipeline. */
     idle: () => processor.idle(),
     /**
@@ -119,6 +126,13 @@ export async function createOmnis(opts: OmnisOptions) {
 }
 
 export type Omnis = Awaited<ReturnType<typeof createOmnis>>;
+
+const eraseEverywhere: EraseProfiles = async (tx, ids, now) => {
+  await eraseMessages(tx, ids);
+  await endRunsOfForgotten(tx, ids, now);
+  await cancelTimersOf(tx, ids);
+  await forgetMembers(tx, ids);
+};
 
 /** What the outbox reads about a recipient at send time. */
 async function loadMessagingProfile(db: Db, profileId: string): Promise<MessagingProfile | null> {

@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../store/index.ts';
 import type { OmnisEvent, StoredEvent } from '../shared/index.ts';
 import type { Appended } from './log.ts';
-import { rowToEvent, eventToInsert, INSERT_INLINE_EVENTS_SQL, INSERT_EVENTS_SQL, LOG_AFTER, type EventRow } from './rows.ts';
+import { rowToEvent, eventToInsert, INSERT_INLINE_EVENTS_SQL, INSERT_EVENTS_SQL, LOG_AFTER, PIPELINE_SHARED_SQL, type EventRow } from './rows.ts';
 
 export interface StageContext {
   /**
@@ -228,10 +228,14 @@ export class Processor {
     for (const f of after) f();
   }
 
-  /** Consumes the log of profiles changed outside the pipeline (see PipelineCache). */
+  /**
+   * Opens every pipeline transaction: takes the pipeline lock shared (see PIPELINE_LOCK), and
+   * consumes the log of profiles changed outside the pipeline (see PipelineCache), in one statement.
+   */
   private async evictChanged(tx: Tx) {
-    if (!this.opts.caches?.length) return;
-    const rows = await tx.query<{ profile_id: string }>('delete from profile_changes returning profile_id');
+    if (!this.opts.caches?.length) { await tx.query(PIPELINE_SHARED_SQL); return; }
+    const rows = await tx.query<{ profile_id: string }>(
+      `with locked as materialized (${PIPELINE_SHARED_SQL}) delete from profile_changes where exists (select 1 from locked) returning profile_id`);
     if (rows.length) for (const c of this.opts.caches) c.evict(rows.map(r => r.profile_id));
   }
 

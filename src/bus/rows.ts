@@ -1,4 +1,4 @@
-import { ms } from '../store/index.ts';
+import { ms, type Queryable } from '../store/index.ts';
 import type { EventType, JsonObject, OmnisEvent, StoredEvent } from '../shared/index.ts';
 
 export interface EventRow {
@@ -51,6 +51,20 @@ export const INSERT_EVENTS_SQL = `
     from serialised, jsonb_to_recordset($1::jsonb) as x(w text, m text, t text, n text, c text, u text, a text, ts float8, r float8, s text, b jsonb)
   on conflict (workspace_id, message_id) do nothing
   returning seq, message_id, workspace_id`;
+
+/**
+ * Every pipeline transaction holds this lock shared (so batches of several workers run side
+ * by side); a change the pipeline must not interleave with, such as forgetting a customer,
+ * takes it exclusively: it waits for the batches in flight to commit, and holds the next ones
+ * back until it commits itself. Per schema, like the append lock.
+ */
+export const PIPELINE_LOCK = 7_412_002;
+export const PIPELINE_SHARED_SQL = `select pg_advisory_xact_lock_shared(${PIPELINE_LOCK}, hashtext(current_schema()))`;
+
+/** Makes the calling transaction wait for the pipeline's batches in flight and hold back the next ones until it ends. */
+export async function excludePipeline(tx: Queryable): Promise<void> {
+  await tx.query(`select pg_advisory_xact_lock(${PIPELINE_LOCK}, hashtext(current_schema()))`);
+}
 
 /** The log's unprocessed events after a seq: what the processor reads, and what lag counts. */
 export const LOG_AFTER = 'seq > $1 and processed_inline is not true';

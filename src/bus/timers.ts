@@ -37,6 +37,11 @@ export async function cancelTimers(q: Queryable, ids: string[]): Promise<void> {
   if (ids.length) await q.query('delete from timers where id = any($1::text[])', [ids]);
 }
 
+/** Every timer of these profiles (a forgotten customer's). */
+export async function cancelTimersOf(q: Queryable, profileIds: readonly string[]): Promise<void> {
+  if (profileIds.length) await q.query('delete from timers where profile_id = any($1::text[])', [profileIds]);
+}
+
 const FIRE_SQL = `
   with serialised as materialized (select pg_advisory_xact_lock(${APPEND_LOCK}, hashtext(current_schema()))),
   due as (

@@ -120,6 +120,39 @@ forEachStore('journey engine', kind => {
     assert.equal(after[0].c, 1, 'no second run: the customer has been in the journey');
   });
 
+  test('forgetting a customer erases their messages and segment memberships, ends their runs and drops their timers', async () => {
+    const seg = await t.admin('POST', '/api/v1/segments', { name: 'Forgettable', condition: { trait: 'plan', op: 'eq', value: 'gold' } });
+    assert.equal(seg.status, 201, JSON.stringify(seg.json));
+    const j = await t.admin('POST', '/api/v1/journeys', {
+      name: 'Mail then wait', entry: { event: 'Joined' }, start: 'mail',
+      steps: { mail: { type: 'send', channel: 'email', template: 'cart', purpose: 'transactional', next: 'w' }, w: { type: 'wait', for: '3d', next: 'end' }, end: { type: 'exit' } },
+    });
+    assert.equal((await t.admin('POST', `/api/v1/journeys/${j.json.id}/publish`)).status, 200);
+    await t.track('/v1/identify', { userId: 'forget-j', traits: { email: 'forget-j@example.com', plan: 'gold' } });
+    await t.track('/v1/track', { userId: 'forget-j', event: 'Joined' });
+    await t.omnis.settle();
+    const p = await profileOf(t, 'forget-j');
+    const count = async (sql: string) => (await t.omnis.db.query<{ n: number }>(sql, [p.id]))[0].n;
+    const held = async () => ({
+      messages: await count('select count(*)::int as n from messages where profile_id = $1'),
+      captured: await count(`select count(*)::int as n from captured_messages where recipient->>'email' = 'forget-j@example.com' and $1::text is not null`),
+      members: await count('select count(*)::int as n from segment_members where profile_id = $1'),
+      timers: await count('select count(*)::int as n from timers where profile_id = $1'),
+      activeRuns: await count(`select count(*)::int as n from journey_runs where profile_id = $1 and status = 'active'`),
+    });
+    assert.deepEqual(await held(), { messages: 1, captured: 1, members: 1, timers: 1, activeRuns: 1 });
+
+    assert.equal((await t.admin('DELETE', `/api/v1/profiles/${p.id}`)).status, 200);
+    assert.deepEqual(await held(), { messages: 0, captured: 0, members: 0, timers: 0, activeRuns: 0 });
+    const run = await t.omnis.db.query<{ status: string; end_reason: string }>('select status, end_reason from journey_runs where journey_id = $1', [j.json.id]);
+    assert.deepEqual(run.map(r => `${r.status}: ${r.end_reason}`), ['exited: profile deleted']);
+    assert.equal((await t.admin('GET', `/api/v1/messages?profileId=${p.id}`)).json.messages?.length ?? 0, 0);
+    // Three days on, nothing wakes for them.
+    clock.advance(4 * DAY);
+    await t.omnis.settle();
+    assert.equal((await t.omnis.db.query<{ n: number }>('select count(*)::int as n from messages where profile_id = $1', [p.id]))[0].n, 0);
+  });
+
   test('a goal reached in the batch that queued a message cancels that message', async () => {
     const j = await t.admin('POST', '/api/v1/journeys', {
       name: 'Quick', entry: { event: 'Checkout Started' }, goal: { event: 'Order Completed', within: '1d' }, start: 'mail',

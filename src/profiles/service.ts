@@ -1,6 +1,6 @@
-import type { Db } from '../store/index.ts';
+import type { Db, Queryable } from '../store/index.ts';
 import { ms } from '../store/index.ts';
-import { rowToEvent, type EventRow } from '../bus/index.ts';
+import { excludePipeline, rowToEvent, type EventRow } from '../bus/index.ts';
 import { hashIdentifier, normalizeIdentifier, compileRules, DEFAULT_RULES } from '../identity/index.ts';
 import type { Identity, Profile, StoredEvent } from '../shared/index.ts';
 import { invalid, notFound, type Clock } from '../shared/index.ts';
@@ -91,10 +91,17 @@ export async function timeline(db: Db, workspaceId: string, id: string, opts: { 
  * Right to be forgotten: the profile's events, identities, traits and merge history go;
  * its identifiers are kept only as hashes, so later events naming them are dropped.
  */
-export async function deleteProfile(db: Db, workspaceId: string, id: string, clock: Clock): Promise<{ deleted: string; identifiersSuppressed: number; eventsDeleted: number }> {
-  const p = await findLiveProfile(db, workspaceId, id);
-  if (!p) throw notFound(`profile ${id}`);
+/** What other modules hold about forgotten profiles, erased in the deletion's transaction (the composition root passes them in). */
+export type EraseProfiles = (tx: Queryable, profileIds: string[], now: number) => Promise<void>;
+
+export async function deleteProfile(db: Db, workspaceId: string, id: string, clock: Clock, erase?: EraseProfiles): Promise<{ deleted: string; identifiersSuppressed: number; eventsDeleted: number }> {
+  if (!(await findLiveProfile(db, workspaceId, id))) throw notFound(`profile ${id}`);
   return db.transaction(async tx => {
+    // A batch in flight may be writing this customer's events and identities: wait for it to
+    // commit (and hold the next back) so this deletion sees, and removes, all it wrote.
+    await excludePipeline(tx);
+    const p = await findLiveProfile(tx, workspaceId, id);
+    if (!p) throw notFound(`profile ${id}`);
     const ids = await tx.query<Identity>('select type, value from identities where profile_id = $1', [p.id]);
     if (ids.length) {
       await tx.query(
@@ -110,6 +117,7 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string, clo
     await tx.query('delete from identity_conflicts where profile_id = $1 or other_profile_id = $1', [p.id]);
     await tx.query('delete from merges where survivor_id = $1', [p.id]);
     const gone = await tx.query<{ id: string }>('delete from profiles where id = $1 or merged_into = $1 returning id', [p.id]);
+    await erase?.(tx, gone.map(r => r.id), clock.now());
     // The pipeline keeps hot profiles in memory: it drops these before its next batch.
     await tx.query('insert into profile_changes (profile_id) select unnest($1::text[])', [gone.map(r => r.id)]);
     return { deleted: p.id, identifiersSuppressed: ids.length, eventsDeleted: ev[0].n };
