@@ -7,7 +7,7 @@ import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspa
 import { buildPipeline } from './pipeline.ts';
 import { SegmentService, forgetMembers } from '../segments/index.ts';
 import { JourneyService, endRunsOfForgotten } from '../journeys/index.ts';
-import { createDelivery, createMessaging, eraseMessages, DEFAULT_PUBLIC_URL, TemplateStore, trackEmail, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
+import { createDelivery, createMessaging, eraseMessages, forgetAudienceMembers, DEFAULT_PUBLIC_URL, TemplateStore, trackEmail, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
 import type { Identity, JsonObject, Profile } from '../shared/index.ts';
 import { UserService, type UserServiceOptions } from '../users/index.ts';
 import { deleteProfile, type EraseProfiles } from '../profiles/index.ts';
@@ -98,7 +98,8 @@ export async function createOmnis(opts: OmnisOptions) {
     /**
      * Right to be forgotten: the profile (events, identities, traits; identifiers suppressed)
      * and what every module holds about the customer: messages, segment memberships, timers;
-     * their journey runs end.
+     * their journey runs end, and their ad-audience memberships close (the removal is still
+     * sent to the platforms).
      */
     forget: (workspaceId: string, profileId: string) => deleteProfile(db, workspaceId, profileId, clock, eraseEverywhere),
     /** Waits until every accepted event has gone through the pipeline. */
@@ -127,7 +128,8 @@ export async function createOmnis(opts: OmnisOptions) {
 
 export type Omnis = Awaited<ReturnType<typeof createOmnis>>;
 
-const eraseEverywhere: EraseProfiles = async (tx, ids, now) => {
+const eraseEverywhere: EraseProfiles = async (tx, workspaceId, ids, now) => {
+  await forgetAudienceMembers(tx, workspaceId, ids, now);
   await eraseMessages(tx, ids);
   await endRunsOfForgotten(tx, ids, now);
   await cancelTimersOf(tx, ids);

@@ -92,7 +92,7 @@ export async function timeline(db: Db, workspaceId: string, id: string, opts: { 
  * its identifiers are kept only as hashes, so later events naming them are dropped.
  */
 /** What other modules hold about forgotten profiles, erased in the deletion's transaction (the composition root passes them in). */
-export type EraseProfiles = (tx: Queryable, profileIds: string[], now: number) => Promise<void>;
+export type EraseProfiles = (tx: Queryable, workspaceId: string, profileIds: string[], now: number) => Promise<void>;
 
 export async function deleteProfile(db: Db, workspaceId: string, id: string, clock: Clock, erase?: EraseProfiles): Promise<{ deleted: string; identifiersSuppressed: number; eventsDeleted: number }> {
   if (!(await findLiveProfile(db, workspaceId, id))) throw notFound(`profile ${id}`);
@@ -102,6 +102,9 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string, clo
     await excludePipeline(tx);
     const p = await findLiveProfile(tx, workspaceId, id);
     if (!p) throw notFound(`profile ${id}`);
+    // Before the identities go: an ad platform's removal still needs them (messaging keeps them until it is sent).
+    const all = await tx.query<{ id: string }>('select id from profiles where id = $1 or merged_into = $1', [p.id]);
+    await erase?.(tx, workspaceId, all.map(r => r.id), clock.now());
     const ids = await tx.query<Identity>('select type, value from identities where profile_id = $1', [p.id]);
     if (ids.length) {
       await tx.query(
@@ -117,7 +120,6 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string, clo
     await tx.query('delete from identity_conflicts where profile_id = $1 or other_profile_id = $1', [p.id]);
     await tx.query('delete from merges where survivor_id = $1', [p.id]);
     const gone = await tx.query<{ id: string }>('delete from profiles where id = $1 or merged_into = $1 returning id', [p.id]);
-    await erase?.(tx, gone.map(r => r.id), clock.now());
     // The pipeline keeps hot profiles in memory: it drops these before its next batch.
     await tx.query('insert into profile_changes (profile_id) select unnest($1::text[])', [gone.map(r => r.id)]);
     return { deleted: p.id, identifiersSuppressed: ids.length, eventsDeleted: ev[0].n };

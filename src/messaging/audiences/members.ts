@@ -8,7 +8,11 @@ import type { ConsentEntry, Json, JsonObject } from '../../shared/index.ts';
 import { identitiesOfProfiles } from '../../identity/index.ts';
 import type { AudienceMember } from '../providers/index.ts';
 
-export interface MembershipRow { id: number; profileId: string; platforms: string[]; journeyId: string | null; addedAt: number; removedAt: number | null; syncedAt: number | null }
+export interface MembershipRow {
+  id: number; profileId: string; platforms: string[]; journeyId: string | null; addedAt: number; removedAt: number | null; syncedAt: number | null;
+  /** A forgotten customer's identifiers, kept only until this removal has been sent (forgetAudienceMembers). */
+  forgotten: AudienceMember | null;
+}
 
 const PENDING = '(synced_at is null or synced_at <= removed_at)';
 
@@ -17,6 +21,7 @@ function toRow(r: Record<string, unknown>): MembershipRow {
   return {
     id: Number(r.id), profileId: r.profile_id as string, platforms: Array.isArray(platforms) ? platforms.filter((p): p is string => typeof p === 'string') : [],
     journeyId: (r.journey_id as string | null) ?? null, addedAt: ms(r.added_at), removedAt: msOrNull(r.removed_at), syncedAt: msOrNull(r.synced_at),
+    forgotten: r.forgotten ? (typeof r.forgotten === 'string' ? JSON.parse(r.forgotten) : r.forgotten) as AudienceMember : null,
   };
 }
 
@@ -60,8 +65,25 @@ export async function markSynced(q: Queryable, added: number[], removed: number[
   const at = new Date(now).toISOString();
   if (added.length) await q.query('update audience_memberships set synced_at = $2 where id = any($1::bigint[]) and removed_at is null', [added, at]);
   if (removed.length) {
-    await q.query(`update audience_memberships set synced_at = greatest($2::timestamptz, removed_at + interval '1 millisecond') where id = any($1::bigint[])`, [removed, at]);
+    await q.query(`update audience_memberships set synced_at = greatest($2::timestamptz, removed_at + interval '1 millisecond'), forgotten = null where id = any($1::bigint[])`, [removed, at]);
   }
+}
+
+/**
+ * Right to be forgotten, for ad audiences: the customer's memberships close now. Those the
+ * platforms may still hold keep the customer's identifiers until the sync has sent the removal
+ * (it clears them); the rest go. Runs before the deletion erases the identifiers.
+ */
+export async function forgetAudienceMembers(q: Queryable, workspaceId: string, profileIds: readonly string[], now: number): Promise<void> {
+  if (!profileIds.length) return;
+  const members = await loadMembers(q, workspaceId, [...profileIds]);
+  const snapshots = [...members].map(([p, m]) => ({ p, m: m.member }));
+  await q.query(
+    `update audience_memberships a set removed_at = coalesce(a.removed_at, to_timestamp($2 / 1000.0)), removed_reason = coalesce(a.removed_reason, 'profile deleted'), forgotten = x.m
+       from jsonb_to_recordset($1::jsonb) as x(p text, m jsonb)
+      where a.profile_id = x.p and (a.removed_at is null or a.synced_at is null or a.synced_at <= a.removed_at)`,
+    [JSON.stringify(snapshots), now]);
+  await q.query('delete from audience_memberships where profile_id = any($1::text[]) and forgotten is null', [[...profileIds]]);
 }
 
 /** Members at a time: added at or before it, not removed by then. One row per profile. */

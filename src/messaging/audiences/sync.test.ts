@@ -167,6 +167,30 @@ forEachStore('audience sync to Facebook and Google', kind => {
     assert.equal((await loadTargets(h.db, WS, 'cart')).find(t => t.platform === 'google')!.status, 'ok');
   });
 
+  test('a forgotten customer leaves the platforms too: the removal goes out with identifiers kept only until it is sent', async () => {
+    const hal = await h.identify({ userId: 'hal', traits: { email: 'hal@example.com' } });
+    const open = await addMember(h, 'forget', hal, []);
+    const old = await addMember(h, 'forget', hal, [], 'j-old');
+    await removeMember(h, old);
+    assert.equal((await sync.runOnce()).added, 2, 'hal added to both platforms');
+    const emptied = await h.db.query<{ n: number }>('select count(*)::int as n from audience_memberships where id = $1', [old]);
+    assert.equal(emptied[0].n, 1);
+
+    await h.omnis.forget(WS, hal);
+    const kept = await h.db.query<{ id: number; removed_reason: string; email: string | null }>(
+      `select id, removed_reason, forgotten #>> '{email,0}' as email from audience_memberships where profile_id = $1`, [hal]);
+    assert.deepEqual(kept.map(r => [Number(r.id), r.removed_reason, r.email]), [[open, 'profile deleted', 'hal@example.com']],
+      'the open membership closes and keeps what its removal needs; the one already removed and sent is gone');
+
+    const report = await sync.runOnce();
+    assert.equal(report.removed, 2, 'removed from both platforms');
+    assert.ok(fbColumn(fb, 'DELETE', 'EMAIL').includes(sha('hal@example.com')));
+    assert.ok(googleOps(g, 'remove').includes(JSON.stringify({ hashedEmail: sha('hal@example.com') })));
+    const after = await h.db.query<{ forgotten: unknown }>('select forgotten from audience_memberships where profile_id = $1', [hal]);
+    assert.deepEqual(after.map(r => r.forgotten), [null], 'the identifiers are cleared once the removal is sent');
+    assert.equal(await pending(h, 'forget'), 0);
+  });
+
   test('start/stop: the loop syncs on its own and stops cleanly', async () => {
     const gus = await h.identify({ userId: 'gus', traits: { email: 'gus@example.com' } });
     await addMember(h, 'cart', gus, ['facebook']);
@@ -226,4 +250,5 @@ forEachStore('audience sync when a platform comes and goes', kind => {
     assert.equal(back.added, 2, 'every open member resent');
     assert.ok(fbColumn(fb, 'POST', 'EMAIL').includes(sha('bob@example.com')));
   });
+
 });

@@ -244,7 +244,8 @@ function uploadable(rows: MembershipRow[], members: Map<string, LoadedMember>, k
   for (const r of rows) {
     if (seen.has(r.profileId)) continue;
     seen.add(r.profileId);
-    const m = members.get(r.profileId);
+    // A forgotten customer's removal goes out with the identifiers kept for it.
+    const m = members.get(r.profileId) ?? (kind === 'remove' && r.forgotten ? { member: r.forgotten, adsConsent: null } : undefined);
     if (!m || (kind === 'add' && m.adsConsent === 'denied')) continue;
     if (!m.member.email?.length && !m.member.phone?.length && !(m.member.firstName && m.member.lastName)) continue;
     out.push(m.member);
