@@ -5,12 +5,12 @@ import { IngestService, KeyCache } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../shared/index.ts';
 import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspaces.ts';
 import { buildPipeline } from './pipeline.ts';
-import { SegmentService, forgetMembers } from '../segments/index.ts';
-import { JourneyService, endRunsOfForgotten } from '../journeys/index.ts';
-import { createDelivery, createMessaging, eraseMessages, forgetAudienceMembers, DEFAULT_PUBLIC_URL, TemplateStore, trackEmail, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
+import { SegmentService, forgetMembers, membershipsOfProfiles } from '../segments/index.ts';
+import { JourneyService, endRunsOfForgotten, runsOfProfiles } from '../journeys/index.ts';
+import { createDelivery, createMessaging, eraseMessages, forgetAudienceMembers, audienceMembershipsOf, messagesOfProfiles, DEFAULT_PUBLIC_URL, TemplateStore, trackEmail, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
 import type { Identity, JsonObject, Profile } from '../shared/index.ts';
 import { UserService, type UserServiceOptions } from '../users/index.ts';
-import { deleteProfile, type EraseProfiles } from '../profiles/index.ts';
+import { deleteProfile, exportProfile, type EraseProfiles, type HeldElsewhere } from '../profiles/index.ts';
 
 export interface OmnisOptions {
   db: Db;
@@ -102,6 +102,8 @@ export async function createOmnis(opts: OmnisOptions) {
      * sent to the platforms).
      */
     forget: (workspaceId: string, profileId: string) => deleteProfile(db, workspaceId, profileId, clock, eraseEverywhere),
+    /** Right of access: the profile, its events and merges, and what every module holds about the customer. */
+    exportProfile: (workspaceId: string, profileId: string) => exportProfile(db, workspaceId, profileId, clock, heldEverywhere),
     /** Waits until every accepted event has gone through the pipeline. */
     idle: () => processor.idle(),
     /**
@@ -127,6 +129,13 @@ export async function createOmnis(opts: OmnisOptions) {
 }
 
 export type Omnis = Awaited<ReturnType<typeof createOmnis>>;
+
+const heldEverywhere: HeldElsewhere = async (q, workspaceId, ids) => ({
+  messages: await messagesOfProfiles(q, workspaceId, ids),
+  journeyRuns: await runsOfProfiles(q, ids),
+  segments: await membershipsOfProfiles(q, ids),
+  audiences: await audienceMembershipsOf(q, workspaceId, ids),
+});
 
 const eraseEverywhere: EraseProfiles = async (tx, workspaceId, ids, now) => {
   await forgetAudienceMembers(tx, workspaceId, ids, now);

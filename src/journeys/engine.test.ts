@@ -141,6 +141,13 @@ forEachStore('journey engine', kind => {
       activeRuns: await count(`select count(*)::int as n from journey_runs where profile_id = $1 and status = 'active'`),
     });
     assert.deepEqual(await held(), { messages: 1, captured: 1, members: 1, timers: 1, activeRuns: 1 });
+    // Right of access first: the export holds what every module keeps about them.
+    const exp = (await t.admin('GET', `/api/v1/profiles/${p.id}/export`)).json;
+    assert.equal(exp.exportedAt, new Date(clock.now()).toISOString(), 'the export is stamped by the clock');
+    assert.deepEqual(exp.messages.map((m: { templateKey: string; status: string; history: unknown[] }) => `${m.templateKey}:${m.status}:${m.history.length > 0}`), ['cart:sent:true']);
+    assert.deepEqual(exp.journeyRuns.map((r: { journeyId: string; status: string; step: string }) => [r.journeyId, r.status, r.step]), [[j.json.id, 'active', 'w']]);
+    assert.deepEqual(exp.segments.map((x: { segmentId: string; exitedAt: string | null }) => [x.segmentId, x.exitedAt]), [[seg.json.id, null]]);
+    assert.deepEqual(exp.audiences, []);
 
     assert.equal((await t.admin('DELETE', `/api/v1/profiles/${p.id}`)).status, 200);
     assert.deepEqual(await held(), { messages: 0, captured: 0, members: 0, timers: 0, activeRuns: 0 });

@@ -1,7 +1,7 @@
 export { resolveAndApply, INTERNAL_SOURCE, type CustomerStageDeps } from './stage.ts';
 export { applyEvent, mergeInto, emptyProfile } from './apply.ts';
 export { loadProfiles, saveProfiles, findLiveProfile } from './repo.ts';
-export { getProfile, findProfileId, timeline, deleteProfile, exportProfile, parseIdentifier, type EraseProfiles, type ProfileView, type Timeline } from './service.ts';
+export { getProfile, findProfileId, timeline, deleteProfile, exportProfile, parseIdentifier, type EraseProfiles, type HeldElsewhere, type ProfileView, type Timeline } from './service.ts';
 export { searchProfiles, type SearchHit } from './search.ts';
 export { ProfileCache, type ProfileRecord } from './cache.ts';
 export { batchProfiles, type ProfileBatch } from './batch.ts';

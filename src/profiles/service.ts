@@ -126,16 +126,21 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string, clo
   });
 }
 
+/** What other modules hold about these profiles, by section, for the access export (the composition root passes it in). */
+export type HeldElsewhere = (q: Queryable, workspaceId: string, profileIds: string[]) => Promise<Record<string, unknown>>;
+
 /** Everything held about a profile (right of access), in one document. */
-export async function exportProfile(db: Db, workspaceId: string, id: string) {
+export async function exportProfile(db: Db, workspaceId: string, id: string, clock: Clock, heldElsewhere?: HeldElsewhere) {
   const profile = await getProfile(db, workspaceId, id);
   const rows = await db.query<EventRow>(
     'select e.*, pe.profile_id from profile_events pe join events e on e.seq = pe.seq where pe.profile_id = $1 order by pe.ts, pe.seq', [profile.id]);
   const merges = await db.query('select merged_id as "mergedId", via_type as "viaType", via_value as "viaValue", message_id as "messageId", at from merges where survivor_id = $1 order by at', [profile.id]);
+  const ids = [profile.id, ...profile.mergedFrom];
   return {
-    exportedAt: new Date().toISOString(),
+    exportedAt: new Date(clock.now()).toISOString(),
     profile,
     merges,
     events: rows.map(rowToEvent).map(({ workspaceId: _w, ...e }) => ({ ...e, timestamp: iso(e.timestamp), receivedAt: iso(e.receivedAt) })),
+    ...(await heldElsewhere?.(db, workspaceId, ids)),
   };
 }

@@ -10,4 +10,4 @@ export { evaluateProfiles, SEGMENT_ENTERED, SEGMENT_EXITED, SEGMENT_TIMER } from
 export { loadStates, type ProfileState, type HistorySource } from './load.ts';
 export { EventHistory } from './history.ts';
 export { MembershipCache } from './members-cache.ts';
-export { forgetMembers } from './forget.ts';
+export { forgetMembers, membershipsOfProfiles } from './privacy.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Omnis } from '../../app/index.ts';
-import { getProfile, findProfileId, timeline, exportProfile, searchProfiles } from '../../profiles/index.ts';
+import { getProfile, findProfileId, timeline, searchProfiles } from '../../profiles/index.ts';
 import { invalid } from '../../shared/index.ts';
 import { workspaceOf } from '../auth.ts';
 
@@ -51,7 +51,7 @@ export async function profileRoutes(fastify: FastifyInstance, { omnis }: { omnis
   }, async req => timeline(omnis.db, workspaceOf(req), req.params.id, req.query));
 
   app.get('/profiles/:id/export', { schema: { summary: 'Everything held about the profile', tags, params: idParams } },
-    async req => exportProfile(omnis.db, workspaceOf(req), req.params.id));
+    async req => omnis.exportProfile(workspaceOf(req), req.params.id));
 
   app.delete('/profiles/:id', { schema: { summary: 'Forget the profile: events, identities, traits, messages and segment memberships deleted, journey runs ended, identifiers suppressed', tags, params: idParams } },
     async req => omnis.forget(workspaceOf(req), req.params.id));

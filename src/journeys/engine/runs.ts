@@ -78,3 +78,9 @@ export async function endRunsOfForgotten(q: Queryable, profileIds: readonly stri
       where profile_id = any($1::text[]) and status = 'active' returning id`, [profileIds, now]);
   return rows.length;
 }
+
+/** The customer's journey runs, for their access export. */
+export async function runsOfProfiles(q: Queryable, profileIds: readonly string[]): Promise<Run[]> {
+  if (!profileIds.length) return [];
+  return (await q.query<RunRow>('select * from journey_runs where profile_id = any($1::text[]) order by entered_at, id', [[...profileIds]])).map(toRun);
+}

@@ -86,6 +86,16 @@ export async function forgetAudienceMembers(q: Queryable, workspaceId: string, p
   await q.query('delete from audience_memberships where profile_id = any($1::text[]) and forgotten is null', [[...profileIds]]);
 }
 
+/** The customer's ad-audience memberships, for their access export. */
+export async function audienceMembershipsOf(q: Queryable, workspaceId: string, profileIds: readonly string[]) {
+  if (!profileIds.length) return [];
+  const rows = await q.query<{ audience: string; journey_id: string | null; platforms: unknown; added_at: Date; removed_at: Date | null; removed_reason: string | null }>(
+    `select audience, journey_id, platforms, added_at, removed_at, removed_reason from audience_memberships
+      where workspace_id = $1 and profile_id = any($2::text[]) order by added_at, id`, [workspaceId, [...profileIds]]);
+  const at = (v: unknown) => (v == null ? null : new Date(ms(v)).toISOString());
+  return rows.map(r => ({ audience: r.audience, journeyId: r.journey_id, platforms: r.platforms, addedAt: at(r.added_at), removedAt: at(r.removed_at), removedReason: r.removed_reason }));
+}
+
 /** Members at a time: added at or before it, not removed by then. One row per profile. */
 export async function membersAt(q: Queryable, workspaceId: string, audience: string, at: number, opts: { after?: string; limit: number }): Promise<MembershipRow[]> {
   const rows = await q.query(

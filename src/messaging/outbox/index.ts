@@ -3,7 +3,7 @@ export { createMessaging, type Messaging, type MessagingOptions } from './create
 export { Dispatcher, type DispatcherDeps } from './dispatcher.ts';
 export { enqueueMessage, enqueueMessages, cancelMessages, type CancelFilter } from './enqueue.ts';
 export { eraseMessages } from './erase.ts';
-export { listMessages, getMessage, type ListQuery, type MessagePage, type MessageWithHistory } from './list.ts';
+export { listMessages, messagesOfProfiles, getMessage, type ListQuery, type MessagePage, type MessageWithHistory } from './list.ts';
 export { recordFeedback, type FeedbackInput } from './feedback.ts';
 export { feedbackEvent, type Emit } from './events.ts';
 export { consentProblem, reach } from './recipient.ts';

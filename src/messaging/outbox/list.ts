@@ -43,6 +43,14 @@ export async function listMessages(q: Queryable, workspaceId: string, query: Lis
   };
 }
 
+/** Every message of these profiles with its history, oldest first: the outbox's part of a customer's access export. */
+export async function messagesOfProfiles(q: Queryable, workspaceId: string, profileIds: readonly string[]): Promise<MessageWithHistory[]> {
+  if (!profileIds.length) return [];
+  const rows = (await q.query('select * from messages where workspace_id = $1 and profile_id = any($2::text[]) order by created_at, id', [workspaceId, [...profileIds]])).map(toMessage);
+  const history = await historyOf(q, rows.map(m => m.id));
+  return rows.map(m => ({ ...m, history: history.get(m.id) ?? [] }));
+}
+
 export async function getMessage(q: Queryable, workspaceId: string, id: string): Promise<MessageWithHistory | null> {
   const rows = await q.query('select * from messages where workspace_id = $1 and id = $2', [workspaceId, id]);
   if (!rows[0]) return null;
