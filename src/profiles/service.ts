@@ -87,13 +87,14 @@ export async function timeline(db: Db, workspaceId: string, id: string, opts: { 
   };
 }
 
-/**
- * Right to be forgotten: the profile's events, identities, traits and merge history go;
- * its identifiers are kept only as hashes, so later events naming them are dropped.
- */
 /** What other modules hold about forgotten profiles, erased in the deletion's transaction (the composition root passes them in). */
 export type EraseProfiles = (tx: Queryable, workspaceId: string, profileIds: string[], now: number) => Promise<void>;
 
+/**
+ * Right to be forgotten: the profile's events, identities, traits and merge history go, with
+ * what `erase` removes elsewhere; its identifiers are kept only as hashes, so later events
+ * naming them are dropped.
+ */
 export async function deleteProfile(db: Db, workspaceId: string, id: string, clock: Clock, erase?: EraseProfiles): Promise<{ deleted: string; identifiersSuppressed: number; eventsDeleted: number }> {
   if (!(await findLiveProfile(db, workspaceId, id))) throw notFound(`profile ${id}`);
   return db.transaction(async tx => {
