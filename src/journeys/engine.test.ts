@@ -160,6 +160,37 @@ forEachStore('journey engine', kind => {
     assert.equal((await t.omnis.db.query<{ n: number }>('select count(*)::int as n from messages where profile_id = $1', [p.id]))[0].n, 0);
   });
 
+  test('timers: a timeout is dropped when its event comes (in its own batch or a later one), a wait timer when the goal is reached', async () => {
+    const watch = await t.admin('POST', '/api/v1/journeys', {
+      name: 'Watch', entry: { event: 'Browsed' }, reentry: 'never', goal: { event: 'Bought', within: '30d' }, start: 'watch',
+      steps: { watch: { type: 'wait_event', events: [{ event: 'Product Viewed', next: 'pause' }], timeout: '7d', on_timeout: 'end' }, pause: { type: 'wait', for: '1h', next: 'end' }, end: { type: 'exit' } },
+    });
+    assert.equal((await t.admin('POST', `/api/v1/journeys/${watch.json.id}/publish`)).status, 200);
+    const timersOf = async (userId: string) => (await t.omnis.db.query<{ what: string }>(
+      `select payload->>'what' as what from timers where profile_id = $1 order by due_at`, [(await profileOf(t, userId)).id])).map(r => r.what);
+    // One batch: entered, then the awaited event; the timeout never outlives the batch.
+    await t.track('/v1/batch', { batch: [
+      { type: 'track', userId: 'tm-1', event: 'Browsed', messageId: 'tm-1a' },
+      { type: 'track', userId: 'tm-1', event: 'Product Viewed', messageId: 'tm-1b' },
+    ] });
+    await t.omnis.settle();
+    assert.deepEqual(await timersOf('tm-1'), ['wait'], 'the timeout went; the pause waits');
+    // Two batches.
+    await t.track('/v1/track', { userId: 'tm-2', event: 'Browsed' });
+    await t.omnis.settle();
+    assert.deepEqual(await timersOf('tm-2'), ['timeout']);
+    await t.track('/v1/track', { userId: 'tm-2', event: 'Product Viewed' });
+    await t.omnis.settle();
+    assert.deepEqual(await timersOf('tm-2'), ['wait']);
+    // The goal ends the run, and its pending timer goes with it.
+    await t.track('/v1/track', { userId: 'tm-2', event: 'Bought' });
+    await t.omnis.settle();
+    assert.deepEqual(await timersOf('tm-2'), []);
+    await t.track('/v1/track', { userId: 'tm-1', event: 'Bought' });
+    await t.omnis.settle();
+    assert.deepEqual(await timersOf('tm-1'), []);
+  });
+
   test('a goal reached in the batch that queued a message cancels that message', async () => {
     const j = await t.admin('POST', '/api/v1/journeys', {
       name: 'Quick', entry: { event: 'Checkout Started' }, goal: { event: 'Order Completed', within: '1d' }, start: 'mail',

@@ -1,6 +1,5 @@
 import type { Tx } from '../../store/index.ts';
 import { newId, parseDuration, type Json, type JsonObject } from '../../shared/index.ts';
-import { scheduleTimers, cancelTimers } from '../../bus/index.ts';
 import { compile, loadStates, requirements, fnv1a, type EvalEvent } from '../../segments/index.ts';
 import type { JourneyDefinition, SendStep, Step } from '../definition/index.ts';
 import { nextLocalTime } from '../definition/index.ts';
@@ -38,7 +37,7 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
     c.writes.step(run, stepId, 'entered', c.now);
     const timerId = `j:${run.id}:${stepId}:${c.now}`;
     const wait = async (dueAt: number, what: TimerPayload['what']) => {
-      await scheduleTimers(c.tx, [{ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt, kind: JOURNEY_TIMER, payload: { kind: JOURNEY_TIMER, what, runId: run.id, timerId } satisfies TimerPayload }]);
+      c.writes.timer({ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt, kind: JOURNEY_TIMER, payload: { kind: JOURNEY_TIMER, what, runId: run.id, timerId } satisfies TimerPayload });
     };
     switch (step.type) {
       case 'wait': {
@@ -76,8 +75,8 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
               step.frequency_cap ? JSON.stringify(step.frequency_cap) : null, c.now]);
           if (rows[0] && step.for) {
             const id = `ja:${rows[0].id}`;
-            await scheduleTimers(c.tx, [{ id, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: c.now + parseDuration(step.for, `steps.${stepId}.for`), kind: JOURNEY_TIMER,
-              payload: { kind: JOURNEY_TIMER, what: 'audience_expiry', membershipId: rows[0].id, timerId: id } satisfies TimerPayload }]);
+            c.writes.timer({ id, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: c.now + parseDuration(step.for, `steps.${stepId}.for`), kind: JOURNEY_TIMER,
+              payload: { kind: JOURNEY_TIMER, what: 'audience_expiry', membershipId: rows[0].id, timerId: id } satisfies TimerPayload });
           }
         } else {
           await removeFromAudiences(c.tx, run, c.now, 'journey step', step.audience);
@@ -102,8 +101,8 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
           c.writes.step(run, stepId, 'left', c.now, 'holdout');
           if (!def.goal || run.goalUntil === null) return endRun(run, 'completed', 'holdout without a goal', c);
           // The holdout only waits to see whether it converts anyway, until the goal window closes.
-          await scheduleTimers(c.tx, [{ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: run.goalUntil, kind: JOURNEY_TIMER,
-            payload: { kind: JOURNEY_TIMER, what: 'goal_window', runId: run.id, timerId } satisfies TimerPayload }]);
+          c.writes.timer({ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: run.goalUntil, kind: JOURNEY_TIMER,
+            payload: { kind: JOURNEY_TIMER, what: 'goal_window', runId: run.id, timerId } satisfies TimerPayload });
           run.waiting = { kind: 'holdout' };
           return c.writes.run(run);
         }
@@ -160,8 +159,8 @@ export async function fallback(run: Run, def: JourneyDefinition, c: StepContext)
   const messageId = await send(run, def, stepId, step, w.channels[index], index, c);
   const timerId = `j:${run.id}:${stepId}:${c.now}`;
   if (index + 1 < w.channels.length) {
-    await scheduleTimers(c.tx, [{ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: c.now + parseDuration(step.fallback_after!, 'fallback_after'), kind: JOURNEY_TIMER,
-      payload: { kind: JOURNEY_TIMER, what: 'fallback', runId: run.id, timerId } satisfies TimerPayload }]);
+    c.writes.timer({ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: c.now + parseDuration(step.fallback_after!, 'fallback_after'), kind: JOURNEY_TIMER,
+      payload: { kind: JOURNEY_TIMER, what: 'fallback', runId: run.id, timerId } satisfies TimerPayload });
     run.waiting = { kind: 'engagement', timerId, messageId, channels: w.channels, index };
     return c.writes.run(run);
   }
@@ -170,7 +169,7 @@ export async function fallback(run: Run, def: JourneyDefinition, c: StepContext)
 }
 
 export async function endRun(run: Run, status: Run['status'], reason: string, c: StepContext): Promise<void> {
-  if (run.waiting && 'timerId' in run.waiting) await cancelTimers(c.tx, [run.waiting.timerId]);
+  if (run.waiting && 'timerId' in run.waiting) c.writes.cancelTimer(run.waiting.timerId);
   if (run.step && status !== 'completed') c.writes.step(run, run.step, 'left', c.now, reason);
   run.status = status;
   run.endReason = reason;

@@ -163,7 +163,7 @@ async function onTimer(tx: Tx, p: TimerPayload, profileId: string, mine: Run[], 
 }
 
 async function cancelTimer(c: StepContext, id: string) {
-  await c.tx.query('delete from timers where id = $1', [id]);
+  c.writes.cancelTimer(id);
 }
 
 export { removeFromAudiences };

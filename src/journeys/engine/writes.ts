@@ -1,5 +1,6 @@
 import type { Tx } from '../../store/index.ts';
 import { newId } from '../../shared/index.ts';
+import { cancelTimers, scheduleTimers, type TimerSpec } from '../../bus/index.ts';
 import type { Outbox, OutboxInput, Run, StepOutbox } from './types.ts';
 import { runKey } from './runs.ts';
 
@@ -9,16 +10,31 @@ const t = (v: number | null) => (v === null ? null : new Date(v).toISOString());
 interface StepRow { journeyId: string; version: number; runId: string; profileId: string; stepId: string; action: 'entered' | 'left'; detail: string | null; at: string }
 
 /**
- * The run rows and step-log rows one pipeline batch writes, gathered and written in two
- * statements when the journey stage is done with the batch, instead of a statement per
+ * The run rows, step-log rows and timers one pipeline batch writes, gathered and written in a
+ * few statements when the journey stage is done with the batch, instead of a statement per
  * transition. A run is written as it stands at the end (the last of its saves); the log
- * keeps its order. Reads within the batch that must see these go through `latest`.
+ * keeps its order. Reads within the batch that must see these go through `latest`. Nothing
+ * reads the timers table within a batch, so timers only need their last word: scheduled or
+ * cancelled.
  */
 export class JourneyWrites {
   private runs = new Map<string, Run>();
   /** The newest run saved per profile and journey, for re-entry rules. */
   private newest = new Map<string, Run>();
   private steps: StepRow[] = [];
+  private timers = new Map<string, TimerSpec>();
+  /** Timers cancelled in this batch that earlier batches may have written. */
+  private cancelled = new Set<string>();
+
+  timer(spec: TimerSpec) {
+    this.cancelled.delete(spec.id);
+    this.timers.set(spec.id, spec);
+  }
+
+  cancelTimer(id: string) {
+    this.timers.delete(id);
+    this.cancelled.add(id);
+  }
 
   run(r: Run) {
     this.runs.set(r.id, r);
@@ -47,6 +63,8 @@ export class JourneyWrites {
   }
 
   async flush(tx: Tx) {
+    if (this.cancelled.size) { const ids = [...this.cancelled]; this.cancelled.clear(); await cancelTimers(tx, ids); }
+    if (this.timers.size) { const specs = [...this.timers.values()]; this.timers.clear(); await scheduleTimers(tx, specs); }
     if (this.runs.size) {
       const runs = [...this.runs.values()].map(r => ({
         id: r.id, w: r.workspaceId, j: r.journeyId, v: r.version, p: r.profileId, s: r.status, step: r.step, waiting: r.waiting, path: r.path,
