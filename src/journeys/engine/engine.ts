@@ -4,7 +4,7 @@ import { compile, loadStates, requirements, fnv1a, type EvalEvent } from '../../
 import type { JourneyDefinition, SendStep, Step } from '../definition/index.ts';
 import { nextLocalTime } from '../definition/index.ts';
 import type { JourneyWrites } from './writes.ts';
-import { JOURNEY_TIMER, type Emit, type StepOutbox, type Run, type TimerPayload } from './types.ts';
+import { type Emit, type StepOutbox, type Run, type TimerPayload } from './types.ts';
 
 export interface StepContext {
   tx: Tx; now: number; outbox: StepOutbox; emit: Emit;
@@ -36,28 +36,26 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
     run.waiting = null;
     c.writes.step(run, stepId, 'entered', c.now);
     const timerId = `j:${run.id}:${stepId}:${c.now}`;
-    const wait = async (dueAt: number, what: TimerPayload['what']) => {
-      c.writes.timer({ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt, kind: JOURNEY_TIMER, payload: { kind: JOURNEY_TIMER, what, runId: run.id, timerId } satisfies TimerPayload });
-    };
+    const wait = (dueAt: number, what: TimerPayload['what']) => c.writes.timer(run, timerId, dueAt, what);
     switch (step.type) {
       case 'wait': {
         let due: number;
         if ('for' in step) due = c.now + parseDuration(step.for, `steps.${stepId}.for`);
         else if ('at' in step.until) due = Math.max(c.now, Date.parse(step.until.at));
         else due = nextLocalTime(c.now + 1, await timezoneOf(c, run.profileId), step.until);
-        await wait(due, 'wait');
+        wait(due, 'wait');
         run.waiting = { kind: 'timer', timerId };
         return c.writes.run(run);
       }
       case 'wait_event':
-        await wait(c.now + parseDuration(step.timeout, `steps.${stepId}.timeout`), 'timeout');
+        wait(c.now + parseDuration(step.timeout, `steps.${stepId}.timeout`), 'timeout');
         run.waiting = { kind: 'events', timerId };
         return c.writes.run(run);
       case 'send': {
         const channels = await channelsFor(c, run.profileId, step);
         const messageId = await send(run, def, stepId, step, channels[0], 0, c);
         if (step.fallback_after && channels.length > 1) {
-          await wait(c.now + parseDuration(step.fallback_after, `steps.${stepId}.fallback_after`), 'fallback');
+          wait(c.now + parseDuration(step.fallback_after, `steps.${stepId}.fallback_after`), 'fallback');
           run.waiting = { kind: 'engagement', timerId, messageId, channels, index: 0 };
           return c.writes.run(run);
         }
@@ -75,8 +73,7 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
               step.frequency_cap ? JSON.stringify(step.frequency_cap) : null, c.now]);
           if (rows[0] && step.for) {
             const id = `ja:${rows[0].id}`;
-            c.writes.timer({ id, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: c.now + parseDuration(step.for, `steps.${stepId}.for`), kind: JOURNEY_TIMER,
-              payload: { kind: JOURNEY_TIMER, what: 'audience_expiry', membershipId: rows[0].id, timerId: id } satisfies TimerPayload });
+            c.writes.timer(run, id, c.now + parseDuration(step.for, `steps.${stepId}.for`), 'audience_expiry', { membershipId: rows[0].id });
           }
         } else {
           await removeFromAudiences(c.tx, run, c.now, 'journey step', step.audience);
@@ -101,8 +98,7 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
           c.writes.step(run, stepId, 'left', c.now, 'holdout');
           if (!def.goal || run.goalUntil === null) return endRun(run, 'completed', 'holdout without a goal', c);
           // The holdout only waits to see whether it converts anyway, until the goal window closes.
-          c.writes.timer({ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: run.goalUntil, kind: JOURNEY_TIMER,
-            payload: { kind: JOURNEY_TIMER, what: 'goal_window', runId: run.id, timerId } satisfies TimerPayload });
+          wait(run.goalUntil, 'goal_window');
           run.waiting = { kind: 'holdout' };
           return c.writes.run(run);
         }
@@ -159,8 +155,7 @@ export async function fallback(run: Run, def: JourneyDefinition, c: StepContext)
   const messageId = await send(run, def, stepId, step, w.channels[index], index, c);
   const timerId = `j:${run.id}:${stepId}:${c.now}`;
   if (index + 1 < w.channels.length) {
-    c.writes.timer({ id: timerId, workspaceId: run.workspaceId, profileId: run.profileId, dueAt: c.now + parseDuration(step.fallback_after!, 'fallback_after'), kind: JOURNEY_TIMER,
-      payload: { kind: JOURNEY_TIMER, what: 'fallback', runId: run.id, timerId } satisfies TimerPayload });
+    c.writes.timer(run, timerId, c.now + parseDuration(step.fallback_after!, 'fallback_after'), 'fallback');
     run.waiting = { kind: 'engagement', timerId, messageId, channels: w.channels, index };
     return c.writes.run(run);
   }

@@ -127,14 +127,14 @@ async function onEvent(run: Run, def: JourneyDefinition, e: EvalEvent, c: StepCo
   if (w?.kind === 'events' && step?.type === 'wait_event') {
     const hit = step.events.find(m => matches(m, e));
     if (hit) {
-      await cancelTimer(c, w.timerId);
+      c.writes.cancelTimer(w.timerId);
       return advance(run, def, hit.next, c);
     }
   }
   if (w?.kind === 'engagement' && step?.type === 'send' && e.event && ENGAGEMENT.test(e.event)) {
     const engaged = e.properties.messageId === w.messageId || (!e.properties.messageId && e.channel === w.channels[w.index]);
     if (engaged) {
-      await cancelTimer(c, w.timerId);
+      c.writes.cancelTimer(w.timerId);
       return advance(run, def, step.next, c);
     }
   }
@@ -162,8 +162,5 @@ async function onTimer(tx: Tx, p: TimerPayload, profileId: string, mine: Run[], 
   if (p.what === 'fallback') return fallback(run, def, c);
 }
 
-async function cancelTimer(c: StepContext, id: string) {
-  c.writes.cancelTimer(id);
-}
 
 export { removeFromAudiences };

@@ -1,7 +1,7 @@
 import type { Tx } from '../../store/index.ts';
 import { newId } from '../../shared/index.ts';
 import { cancelTimers, scheduleTimers, type TimerSpec } from '../../bus/index.ts';
-import type { Outbox, OutboxInput, Run, StepOutbox } from './types.ts';
+import { JOURNEY_TIMER, type Outbox, type OutboxInput, type Run, type StepOutbox, type TimerPayload } from './types.ts';
 import { runKey } from './runs.ts';
 
 const later = (a: Run, b: Run) => a.enteredAt > b.enteredAt || (a.enteredAt === b.enteredAt && a.id > b.id);
@@ -26,9 +26,11 @@ export class JourneyWrites {
   /** Timers cancelled in this batch that earlier batches may have written. */
   private cancelled = new Set<string>();
 
-  timer(spec: TimerSpec) {
-    this.cancelled.delete(spec.id);
-    this.timers.set(spec.id, spec);
+  /** A timer of the run's, due at `dueAt`; its payload says what it is for. */
+  timer(run: Run, id: string, dueAt: number, what: TimerPayload['what'], extra: Pick<TimerPayload, 'membershipId'> = {}) {
+    this.cancelled.delete(id);
+    this.timers.set(id, { id, workspaceId: run.workspaceId, profileId: run.profileId, dueAt, kind: JOURNEY_TIMER,
+      payload: { kind: JOURNEY_TIMER, what, runId: run.id, timerId: id, ...extra } satisfies TimerPayload });
   }
 
   cancelTimer(id: string) {
