@@ -2,6 +2,7 @@ import type { Db, Queryable, Tx } from '../store/index.ts';
 import { ms } from '../store/index.ts';
 import { notFound, conflict, newId, invalid, type Clock } from '../shared/index.ts';
 import { parseJourney, validateForPublish, type JourneyDefinition } from './definition/index.ts';
+import { JourneyCatalog } from './engine/catalog.ts';
 import { parsePolicy, DEFAULT_POLICY, checkPolicy, type ContactPolicy, type PolicyDecision, type SentMessage } from './policy/index.ts';
 
 export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';
@@ -11,6 +12,9 @@ interface JourneyRow { id: string; name: string; status: JourneyStatus; draft: J
 const iso = (v: unknown) => new Date(ms(v)).toISOString();
 
 export class JourneyService {
+  /** Published versions, for the priorities the contact policy compares. */
+  private readonly versions = new JourneyCatalog();
+
   constructor(private db: Db, private clock: Clock, private templateExists: (workspaceId: string, key: string, channel: string) => Promise<boolean> = async () => true) {}
 
   async create(workspaceId: string, input: unknown) {
@@ -134,25 +138,10 @@ export class JourneyService {
                 union select p.id from profiles x join profiles p on p.id = x.merged_into or p.merged_into = x.merged_into where x.id = $1)
           and m.purpose = 'marketing' and m.status in ('sent', 'delivered') and coalesce(m.sent_at, m.updated_at) > $2`,
       [m.profileId, new Date(now - 31 * 86_400_000).toISOString(), m.workspaceId]);
-    const priority = await this.priorities(tx, [...rows.map(r => ({ id: r.journey_id, version: r.journey_version })), { id: m.journeyId, version: m.journeyVersion }]);
-    const history: SentMessage[] = rows.map(r => ({ channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: priority(r.journey_id, r.journey_version), purpose: 'marketing' }));
-    return checkPolicy(policy, { ...candidate, priority: priority(m.journeyId, m.journeyVersion) }, history, timezone, now);
-  }
-
-  /** Journey versions' priorities, read once per process: a published version never changes. */
-  private readonly priorityOf = new Map<string, number>();
-
-  private async priorities(q: Queryable, versions: { id: string | null; version: number | null }[]) {
-    const key = (id: string, version: number) => `${id}\u0000${version}`;
-    const missing = new Map<string, { id: string; version: number }>();
-    for (const v of versions) if (v.id && v.version && !this.priorityOf.has(key(v.id, v.version))) missing.set(key(v.id, v.version), { id: v.id, version: v.version });
-    if (missing.size) {
-      const rows = await q.query<{ journey_id: string; version: number; p: number | null }>(
-        `select v.journey_id, v.version, (v.definition->>'priority')::int as p from journey_versions v
-           join unnest($1::text[], $2::int[]) as x(id, version) on v.journey_id = x.id and v.version = x.version`,
-        [[...missing.values()].map(v => v.id), [...missing.values()].map(v => v.version)]);
-      for (const r of rows) this.priorityOf.set(key(r.journey_id, Number(r.version)), r.p ?? 0);
-    }
-    return (id: string | null, version: number | null) => (id && version ? this.priorityOf.get(key(id, version)) ?? 0 : 0);
+    // A published version never changes: the catalog reads each one once per process.
+    const priority = async (id: string | null, version: number | null) => (id && version ? (await this.versions.version(tx, id, version)).priority : 0);
+    const history: SentMessage[] = [];
+    for (const r of rows) history.push({ channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: await priority(r.journey_id, r.journey_version), purpose: 'marketing' });
+    return checkPolicy(policy, { ...candidate, priority: await priority(m.journeyId, m.journeyVersion) }, history, timezone, now);
   }
 }
