@@ -42,13 +42,20 @@ forEachStore('dispatcher with the capture provider', kind => {
     assert.deepEqual([e.properties.messageId, e.properties.journeyId, e.properties.stepId, e.properties.templateKey], [id, 'j1', 'mail1', 'welcome']);
   });
 
-  test('a pass reads each template once for all its messages; the next pass reads it again', async () => {
+  test('a pass reads each template and channel configuration once for all its messages; the next pass reads them again', async () => {
     for (const p of ['once-a', 'once-b', 'once-c']) h.profiles.set(p, profile({ email: granted() }));
     const ids = [];
     for (const p of ['once-a', 'once-b', 'once-c']) ids.push(await h.enqueue({ idempotencyKey: `once-${p}`, profileId: p }));
-    assert.equal(await h.messaging.dispatcher.runOnce(), 3);
+    const channels = h.messaging.channels;
+    const resolve = channels.resolve;
+    let resolved = 0;
+    channels.resolve = (ws, channel) => { resolved++; return resolve.call(channels, ws, channel); };
+    try {
+      assert.equal(await h.messaging.dispatcher.runOnce(), 3);
+    } finally { channels.resolve = resolve; }
     for (const id of ids) assert.equal((await h.message(id)).status, 'sent');
     assert.deepEqual(h.templateLoads, ['welcome:email']);
+    assert.equal(resolved, 1, 'the email channel resolved once');
     const welcome = h.templates.get('welcome:email')!;
     h.templates.set('welcome:email', { ...welcome, subject: 'Changed {{ profile.traits.firstName }}' });
     try {

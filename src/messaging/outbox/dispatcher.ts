@@ -87,7 +87,7 @@ export class Dispatcher {
         : { at: Math.min((await this.nextDueAt().catch(() => null)) ?? Infinity, deps.clock.now() + this.pollMs) }),
     });
     this.ctx = {
-      db: deps.db, clock: deps.clock, channels: deps.channels, loadTemplate: deps.loadTemplate, loadProfile: deps.loadProfile,
+      db: deps.db, clock: deps.clock, resolveChannel: (ws, channel) => deps.channels.resolve(ws, channel), loadTemplate: deps.loadTemplate, loadProfile: deps.loadProfile,
       policy: deps.policy ?? sendAlways,
       retry: { ...DEFAULT_RETRY, ...deps.retry },
       random: deps.random ?? Math.random,
@@ -186,9 +186,7 @@ export class Dispatcher {
    * messages use them: what was current when the pass began serves the whole pass.
    */
   private passContext(): SendContext {
-    const channels = Object.create(this.ctx.channels) as ChannelService;
-    channels.resolve = once((ws: string, channel: string) => this.ctx.channels.resolve(ws, channel));
-    return { ...this.ctx, channels, loadTemplate: once(this.ctx.loadTemplate) };
+    return { ...this.ctx, resolveChannel: once(this.ctx.resolveChannel), loadTemplate: once(this.ctx.loadTemplate) };
   }
 
   private async processOne(ctx: SendContext, m: OutboxMessage) {

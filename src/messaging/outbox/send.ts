@@ -19,7 +19,8 @@ export type Policy = (tx: Tx, message: OutboxMessage, profile: MessagingProfile,
 export interface SendContext {
   db: Db;
   clock: Clock;
-  channels: ChannelService;
+  /** The channel's provider and settings (ChannelService.resolve). */
+  resolveChannel: ChannelService['resolve'];
   loadTemplate: LoadTemplate;
   loadProfile: LoadProfile;
   policy: Policy;
@@ -48,7 +49,7 @@ export async function processMessage(ctx: SendContext, m: OutboxMessage): Promis
 
   let resolved;
   try {
-    resolved = await ctx.channels.resolve(m.workspaceId, m.channel);
+    resolved = await ctx.resolveChannel(m.workspaceId, m.channel);
   } catch (err) {
     return move('failed', `channel misconfigured: ${(err as Error).message}`);
   }
