@@ -154,5 +154,5 @@ async function loadMessagingProfile(db: Db, profileId: string): Promise<Messagin
   const p = rows[0];
   if (!p) return null;
   const locale = typeof p.traits.locale === 'string' ? p.traits.locale : null;
-  return { traits: p.traits, computed: p.computed, consent: p.consent, channels: p.channels, timezone: p.timezone, locale, identities: typeof p.identities === 'string' ? JSON.parse(p.identities) : p.identities };
+  return { traits: p.traits, computed: p.computed, consent: p.consent, channels: p.channels, timezone: p.timezone, locale, identities: p.identities };
 }

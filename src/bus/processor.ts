@@ -220,7 +220,7 @@ export class Processor {
   private async committed(work: (tx: Tx, after: (() => void)[]) => Promise<void>) {
     const after: (() => void)[] = [];
     try {
-      await this.db.transaction(async tx => { await this.evictChanged(tx); await work(tx, after); });
+      await this.db.transaction(async tx => { await this.open(tx); await work(tx, after); });
     } catch (e) {
       for (const c of this.opts.caches ?? []) c.clear();
       throw e;
@@ -232,7 +232,7 @@ export class Processor {
    * Opens every pipeline transaction: takes the pipeline lock shared (see PIPELINE_LOCK), and
    * consumes the log of profiles changed outside the pipeline (see PipelineCache), in one statement.
    */
-  private async evictChanged(tx: Tx) {
+  private async open(tx: Tx) {
     if (!this.opts.caches?.length) { await tx.query(PIPELINE_SHARED_SQL); return; }
     const rows = await tx.query<{ profile_id: string }>(
       `with locked as materialized (${PIPELINE_SHARED_SQL}) delete from profile_changes where exists (select 1 from locked) returning profile_id`);

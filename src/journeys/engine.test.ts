@@ -132,10 +132,10 @@ forEachStore('journey engine', kind => {
     await t.track('/v1/track', { userId: 'forget-j', event: 'Joined' });
     await t.omnis.settle();
     const p = await profileOf(t, 'forget-j');
-    const count = async (sql: string) => (await t.omnis.db.query<{ n: number }>(sql, [p.id]))[0].n;
+    const count = async (sql: string, params: unknown[] = [p.id]) => (await t.omnis.db.query<{ n: number }>(sql, params))[0].n;
     const held = async () => ({
       messages: await count('select count(*)::int as n from messages where profile_id = $1'),
-      captured: await count(`select count(*)::int as n from captured_messages where recipient->>'email' = 'forget-j@example.com' and $1::text is not null`),
+      captured: await count(`select count(*)::int as n from captured_messages where recipient->>'email' = 'forget-j@example.com'`, []),
       members: await count('select count(*)::int as n from segment_members where profile_id = $1'),
       timers: await count('select count(*)::int as n from timers where profile_id = $1'),
       activeRuns: await count(`select count(*)::int as n from journey_runs where profile_id = $1 and status = 'active'`),

@@ -96,6 +96,7 @@ export type EraseProfiles = (tx: Queryable, workspaceId: string, profileIds: str
  * naming them are dropped.
  */
 export async function deleteProfile(db: Db, workspaceId: string, id: string, clock: Clock, erase?: EraseProfiles): Promise<{ deleted: string; identifiersSuppressed: number; eventsDeleted: number }> {
+  // An unknown id is answered without waiting for the pipeline's batches.
   if (!(await findLiveProfile(db, workspaceId, id))) throw notFound(`profile ${id}`);
   return db.transaction(async tx => {
     // A batch in flight may be writing this customer's events and identities: wait for it to

@@ -21,7 +21,7 @@ function toRow(r: Record<string, unknown>): MembershipRow {
   return {
     id: Number(r.id), profileId: r.profile_id as string, platforms: Array.isArray(platforms) ? platforms.filter((p): p is string => typeof p === 'string') : [],
     journeyId: (r.journey_id as string | null) ?? null, addedAt: ms(r.added_at), removedAt: msOrNull(r.removed_at), syncedAt: msOrNull(r.synced_at),
-    forgotten: r.forgotten ? (typeof r.forgotten === 'string' ? JSON.parse(r.forgotten) : r.forgotten) as AudienceMember : null,
+    forgotten: (r.forgotten as AudienceMember | null) ?? null,
   };
 }
 

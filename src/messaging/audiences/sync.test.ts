@@ -176,6 +176,10 @@ forEachStore('audience sync to Facebook and Google', kind => {
     const emptied = await h.db.query<{ n: number }>('select count(*)::int as n from audience_memberships where id = $1', [old]);
     assert.equal(emptied[0].n, 1);
 
+    // Right of access first: the export lists both memberships.
+    const exp = await h.omnis.exportProfile(WS, hal) as { audiences: { audience: string; journeyId: string; removedAt: string | null; removedReason: string | null }[] };
+    assert.deepEqual(exp.audiences.map(a => [a.audience, a.journeyId, a.removedAt !== null, a.removedReason]), [['forget', 'j1', false, null], ['forget', 'j-old', true, 'goal reached']]);
+
     await h.omnis.forget(WS, hal);
     const kept = await h.db.query<{ id: number; removed_reason: string; email: string | null }>(
       `select id, removed_reason, forgotten #>> '{email,0}' as email from audience_memberships where profile_id = $1`, [hal]);
