@@ -1,4 +1,4 @@
-import type { Db } from '../store/index.ts';
+import type { Db, Queryable } from '../store/index.ts';
 import { migrate } from '../store/index.ts';
 import { EventLog, ThreadedProcessor, backlogAfter, cancelTimersOf } from '../bus/index.ts';
 import { IngestService, KeyCache } from '../ingest/index.ts';
@@ -10,7 +10,7 @@ import { JourneyService, endRunsOfForgotten, runsOfProfiles } from '../journeys/
 import { createDelivery, createMessaging, eraseMessages, forgetAudienceMembers, audienceMembershipsOf, messagesOfProfiles, DEFAULT_PUBLIC_URL, TemplateStore, trackEmail, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
 import type { Identity, JsonObject, Profile } from '../shared/index.ts';
 import { UserService, type UserServiceOptions } from '../users/index.ts';
-import { deleteProfile, exportProfile, type EraseProfiles, type HeldElsewhere } from '../profiles/index.ts';
+import { deleteProfile, exportProfile, type EraseProfiles } from '../profiles/index.ts';
 
 export interface OmnisOptions {
   db: Db;
@@ -130,7 +130,7 @@ export async function createOmnis(opts: OmnisOptions) {
 
 export type Omnis = Awaited<ReturnType<typeof createOmnis>>;
 
-const heldEverywhere: HeldElsewhere = async (q, workspaceId, ids) => ({
+const heldEverywhere = async (q: Queryable, workspaceId: string, ids: string[]) => ({
   messages: await messagesOfProfiles(q, workspaceId, ids),
   journeyRuns: await runsOfProfiles(q, ids),
   segments: await membershipsOfProfiles(q, ids),

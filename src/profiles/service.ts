@@ -129,10 +129,10 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string, clo
 }
 
 /** What other modules hold about these profiles, by section, for the access export (the composition root passes it in). */
-export type HeldElsewhere = (q: Queryable, workspaceId: string, profileIds: string[]) => Promise<Record<string, unknown>>;
+export type HeldElsewhere<H extends object = object> = (q: Queryable, workspaceId: string, profileIds: string[]) => Promise<H>;
 
 /** Everything held about a profile (right of access), in one document. */
-export async function exportProfile(db: Db, workspaceId: string, id: string, clock: Clock, heldElsewhere?: HeldElsewhere) {
+export async function exportProfile<H extends object = object>(db: Db, workspaceId: string, id: string, clock: Clock, heldElsewhere?: HeldElsewhere<H>) {
   const profile = await getProfile(db, workspaceId, id);
   const rows = await db.query<EventRow>(
     'select e.*, pe.profile_id from profile_events pe join events e on e.seq = pe.seq where pe.profile_id = $1 order by pe.ts, pe.seq', [profile.id]);
@@ -143,6 +143,6 @@ export async function exportProfile(db: Db, workspaceId: string, id: string, clo
     profile,
     merges,
     events: rows.map(rowToEvent).map(({ workspaceId: _w, ...e }) => ({ ...e, timestamp: iso(e.timestamp), receivedAt: iso(e.receivedAt) })),
-    ...(await heldElsewhere?.(db, workspaceId, ids)),
+    ...(await heldElsewhere?.(db, workspaceId, ids)) as H,
   };
 }

@@ -177,7 +177,7 @@ forEachStore('audience sync to Facebook and Google', kind => {
     assert.equal(emptied[0].n, 1);
 
     // Right of access first: the export lists both memberships.
-    const exp = await h.omnis.exportProfile(WS, hal) as { audiences: { audience: string; journeyId: string; removedAt: string | null; removedReason: string | null }[] };
+    const exp = await h.omnis.exportProfile(WS, hal);
     assert.deepEqual(exp.audiences.map(a => [a.audience, a.journeyId, a.removedAt !== null, a.removedReason]), [['forget', 'j1', false, null], ['forget', 'j-old', true, 'goal reached']]);
 
     await h.omnis.forget(WS, hal);
