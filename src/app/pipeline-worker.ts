@@ -12,7 +12,7 @@ const pipeline = buildPipeline(db, systemClock, settings, {
   batchSize, onError: e => parentPort!.postMessage({ type: 'error', error: String((e as Error)?.stack ?? e) }),
 });
 const { processor } = pipeline;
-processor.onProcessed = seq => parentPort!.postMessage({ type: 'processed', seq });
+processor.onProcessed = seq => parentPort!.postMessage({ type: 'processed', seq, backlog: processor.lag() });
 processor.onBacklog = backlog => parentPort!.postMessage({ type: 'backlog', backlog });
 processor.onEmitted = () => parentPort!.postMessage({ type: 'backlog', backlog: processor.lag() });
 await pipeline.start();

@@ -116,7 +116,7 @@ export class Processor {
   onCommitted?: () => void;
   /** Called when a stage emits events (counted into the backlog before its batch commits). */
   onEmitted?: (count: number) => void;
-  /** Called whenever the backlog was settled: after each batch, and when it was re-counted from the log. */
+  /** Called when the backlog was re-counted from the log (the pipeline found nothing to read); after a batch, lag() is current in onProcessed. */
   onBacklog?: (backlog: number) => void;
 
   enqueue(events: Appended[]) {
@@ -211,7 +211,6 @@ export class Processor {
     this.processedSeq = last;
     this.backlog = Math.max(0, this.backlog - batch.length);
     this.onProcessed?.(last, batch.length);
-    this.onBacklog?.(this.backlog);
     this.onCommitted?.();
     this.settle();
   }

@@ -27,7 +27,7 @@ export class ThreadedProcessor {
       this.worker!.on('message', (m: { type: string; backlog?: number; seq?: number; error?: string }) => {
         if (m.type === 'ready') { this.reported = m.backlog ?? 0; this.passed(m.seq ?? 0); resolve(); }
         else if (m.type === 'backlog') { this.reported = m.backlog ?? 0; this.wakeIdle(); }
-        else if (m.type === 'processed') this.passed(m.seq ?? 0);
+        else if (m.type === 'processed') { this.reported = m.backlog ?? 0; this.passed(m.seq ?? 0); }
         else if (m.type === 'error') this.onError(new Error(m.error));
       });
       this.worker!.once('exit', code => reject(new Error(`pipeline worker exited with ${code}`)));
