@@ -23,6 +23,8 @@ forEachStore('right to be forgotten beside the pipeline', kind => {
   after(async () => { await t.close(); });
 
   test('a deletion made while a batch for the same customer is in flight leaves nothing of that batch behind', async () => {
+    // On Postgres the two run on separate connections and race; on PGlite the one connection
+    // serialises them, and the test checks that the deletion waits for the batch without deadlock.
     const clock = new VirtualClock(Date.parse('2026-03-01T10:00:00Z'));
     const profiles = new ProfileCache();
     const deps = { clock, settings: new WorkspaceSettings(t.db, clock), defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory(1000), profiles, members: new MembershipCache() };

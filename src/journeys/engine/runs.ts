@@ -71,12 +71,11 @@ export async function latestRuns(q: Queryable, pairs: readonly { profileId: stri
 export const runKey = (profileId: string, journeyId: string) => `${profileId}\u0000${journeyId}`;
 
 /** Right to be forgotten: the customer's active runs end where they are (their timers are the bus's to drop). */
-export async function endRunsOfForgotten(q: Queryable, profileIds: readonly string[], now: number): Promise<number> {
-  if (!profileIds.length) return 0;
-  const rows = await q.query(
+export async function endRunsOfForgotten(q: Queryable, profileIds: readonly string[], now: number): Promise<void> {
+  if (!profileIds.length) return;
+  await q.query(
     `update journey_runs set status = 'exited', end_reason = 'profile deleted', ended_at = to_timestamp($2 / 1000.0), waiting = null
-      where profile_id = any($1::text[]) and status = 'active' returning id`, [profileIds, now]);
-  return rows.length;
+      where profile_id = any($1::text[]) and status = 'active'`, [profileIds, now]);
 }
 
 /** The customer's journey runs, for their access export. */
