@@ -30,7 +30,7 @@ export function buildPipeline(db: Db, clock: Clock, settings: WorkspaceSettings,
   const deps = { clock, settings, defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory(1_000_000, { verify: false }), profiles: new ProfileCache(), members: new MembershipCache() };
   const processor = new Processor(db, buildStages(deps), { batchSize: opts.batchSize, onError: opts.onError, jobs: buildJobs(deps), caches: [deps.profiles, deps.history, deps.members] });
   const timers = new TimerLoop(db, clock, n => { processor.notify(n); processor.onEmitted?.(n); }, opts.onError);
-  processor.onCommitted = () => timers.poke();
+  processor.onCommitted = due => timers.poke(due);
   return {
     processor, timers,
     async start() { await processor.start(); timers.start(); },

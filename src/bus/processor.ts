@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../store/index.ts';
 import type { OmnisEvent, StoredEvent } from '../shared/index.ts';
 import type { Appended } from './log.ts';
+import { earliestScheduled } from './timers.ts';
 import { rowToEvent, eventToInsert, INSERT_INLINE_EVENTS_SQL, INSERT_EVENTS_SQL, LOG_AFTER, PIPELINE_SHARED_SQL, type EventRow } from './rows.ts';
 
 export interface StageContext {
@@ -112,8 +113,8 @@ export class Processor {
 
   /** Called after each committed batch with its last seq and size. */
   onProcessed?: (seq: number, count: number) => void;
-  /** Called after every committed batch or job chunk (they may have scheduled timers). */
-  onCommitted?: () => void;
+  /** Called after every committed batch or job run with the earliest due time of the timers it scheduled (Infinity: none). */
+  onCommitted?: (earliestTimer: number) => void;
   /** Called when a stage emits events (counted into the backlog before its batch commits). */
   onEmitted?: (count: number) => void;
   /** Called when the backlog was re-counted from the log (the pipeline found nothing to read); after a batch, lag() is current in onProcessed. */
@@ -192,7 +193,7 @@ export class Processor {
       more = worked || more;
     }
     if (more) this.jobsPending = true;
-    this.onCommitted?.();
+    this.committedTimers();
     return more;
   }
 
@@ -211,19 +212,30 @@ export class Processor {
     this.processedSeq = last;
     this.backlog = Math.max(0, this.backlog - batch.length);
     this.onProcessed?.(last, batch.length);
-    this.onCommitted?.();
+    this.committedTimers();
     this.settle();
+  }
+
+  /** The earliest timer the transactions committed since the last onCommitted scheduled. */
+  private timerDue = Infinity;
+
+  private committedTimers() {
+    const due = this.timerDue;
+    this.timerDue = Infinity;
+    this.onCommitted?.(due);
   }
 
   /** One transaction of pipeline work; the afterCommit callbacks it collected run once it has committed. */
   private async committed(work: (tx: Tx, after: (() => void)[]) => Promise<void>) {
     const after: (() => void)[] = [];
+    let scheduled = Infinity;
     try {
-      await this.db.transaction(async tx => { await this.open(tx); await work(tx, after); });
+      await this.db.transaction(async tx => { await this.open(tx); await work(tx, after); scheduled = earliestScheduled(tx); });
     } catch (e) {
       for (const c of this.opts.caches ?? []) c.clear();
       throw e;
     }
+    this.timerDue = Math.min(this.timerDue, scheduled);
     for (const f of after) f();
   }
 

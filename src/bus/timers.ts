@@ -21,9 +21,21 @@ export interface TimerSpec {
 
 export const TIMER_EVENT = '$timer';
 
+/**
+ * The earliest due time each transaction scheduled, whoever in it did: the processor hands it
+ * to the timer loop after the commit, so the loop wakes for it without looking after every batch.
+ */
+const scheduledIn = new WeakMap<Queryable, number>();
+
+/** The earliest due time scheduleTimers wrote through `q` (Infinity when none). */
+export function earliestScheduled(q: Queryable): number { return scheduledIn.get(q) ?? Infinity; }
+
 /** `earliest`: keep the sooner of the existing and the new due time; `replace`: the new one. */
 export async function scheduleTimers(q: Queryable, timers: TimerSpec[], mode: 'earliest' | 'replace' = 'replace'): Promise<void> {
   if (!timers.length) return;
+  let first = earliestScheduled(q);
+  for (const t of timers) if (t.dueAt < first) first = t.dueAt;
+  scheduledIn.set(q, first);
   await q.query(
     `insert into timers (id, workspace_id, profile_id, due_at, kind, payload)
      select x.id, x.w, x.p, to_timestamp(x.d / 1000.0), x.k, coalesce(x.pl, '{}'::jsonb)
@@ -62,6 +74,10 @@ export class TimerLoop {
   private running = false;
   private loop: Promise<void> | null = null;
   private abort: AbortController | null = null;
+  /** When the loop sleeps, until when; null while it looks or fires. */
+  private sleepingUntil: number | null = null;
+  /** The earliest due time poked since the loop last looked at the table. */
+  private poked = Infinity;
 
   /** `onFired` is told how many events the firing appended (the processor reads them from the log). */
   constructor(private db: Db, private clock: Clock, private onFired: (count: number) => void, private onError: (e: unknown) => void) {}
@@ -70,8 +86,15 @@ export class TimerLoop {
 
   async stop() { this.running = false; this.abort?.abort(); await this.loop; }
 
-  /** A timer may have been scheduled earlier than the loop is sleeping for: look again. */
-  poke() { this.abort?.abort(); }
+  /**
+   * A timer due at `dueAt` was scheduled (by default: one may have been, look again). The loop
+   * wakes only when that is sooner than it sleeps for, so a batch that scheduled nothing, or
+   * only later timers, costs the loop nothing.
+   */
+  poke(dueAt = -Infinity) {
+    if (dueAt < this.poked) this.poked = dueAt;
+    if (this.sleepingUntil !== null && dueAt < this.sleepingUntil) this.abort?.abort();
+  }
 
   private firing: Promise<number> = Promise.resolve(0);
 
@@ -98,16 +121,21 @@ export class TimerLoop {
   private async run() {
     while (this.running) {
       try {
-        // The processor pokes this loop after every batch; look (an index probe) before firing, so
-        // a batch that scheduled nothing due does not take the append lock on the ingest path.
+        // Pokes from here on are seen: before the sleep, or by aborting it.
+        this.poked = Infinity;
+        // Look (an index probe) before firing, so a look that finds nothing due does not take
+        // the append lock on the ingest path.
         const [{ next }] = await this.db.query<{ next: Date | null }>('select min(due_at) as next from timers');
         const now = this.clock.now();
         if (next && next.getTime() <= now) { await this.fireDue(now); continue; }
         // A stop() during the awaits above aborted no sleeper; without this check a virtual clock would sleep forever.
         if (!this.running) break;
-        this.abort = new AbortController();
         // Look again at least every second: another process may have added an earlier timer.
-        await this.clock.sleepUntil(Math.min(next ? next.getTime() : Infinity, now + 1000), this.abort.signal);
+        const until = Math.min(next ? next.getTime() : Infinity, now + 1000);
+        if (this.poked < until) continue;
+        this.abort = new AbortController();
+        this.sleepingUntil = until;
+        try { await this.clock.sleepUntil(until, this.abort.signal); } finally { this.sleepingUntil = null; }
       } catch (e) {
         this.onError(e);
         await new Promise(r => setTimeout(r, 1000));
