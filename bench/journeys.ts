@@ -179,6 +179,27 @@ async function timerLateness(db: Db, run: Running, driver: string, say: (s: stri
   say(`  due → $timer event visible in the log (fired, polled every ${everyMs} ms): ${dist(fired)}`);
   say(`  due → run moved on, 'left' time recorded: ${dist(recorded)}; visible (polled): ${dist(visible)} (target p99 < 1000 ms)`);
   say(`  total drain ${secs(drained - due)} after the due time = ${n(TIMERS / ((drained - due) / 1000))} timers/s`);
+  const floorMs = await timerFloor(db, id);
+  say(`  baseline: the same rows written by hand-written set-based SQL in one transaction (${n(TIMERS)} timers deleted, runs completed, 3 step-log rows each): ${secs(floorMs)}; the drain took ${((drained - due) / floorMs).toFixed(1)}× that`);
+}
+
+/**
+ * What moving the runs on must write at least, as plain set-based SQL on a second set of
+ * runs in the same database: no engine, no event log, no profile reads.
+ */
+async function timerFloor(db: Db, journeyId: string): Promise<number> {
+  const entered = Date.now();
+  for (let a = TIMERS; a < 2 * TIMERS; a += 10_000) for (const sql of TIMER_SQL) await db.query(sql, [a, Math.min(2 * TIMERS, a + 10_000), entered, journeyId].slice(0, sql.includes('$4') ? 4 : 3));
+  for (const t of ['profiles', 'journey_runs', 'journey_step_log', 'timers']) await db.query(`analyze ${t}`);
+  const s = performance.now();
+  await db.transaction(async tx => {
+    await tx.query(`create temp table fired on commit drop as
+                    with d as (delete from timers where id like 'j:trun_%' returning payload->>'runId' as run_id, profile_id) select * from d`);
+    await tx.query(`update journey_runs r set status = 'completed', step = null, waiting = null, ended_at = now() from fired f where r.id = f.run_id`);
+    await tx.query(`insert into journey_step_log (journey_id, version, run_id, profile_id, step_id, action, at)
+                    select $1, 1, f.run_id, f.profile_id, s.step, s.action, now() from fired f, (values ('wait', 'left'), ('end', 'entered'), ('end', 'left')) s(step, action)`, [journeyId]);
+  });
+  return performance.now() - s;
 }
 
 export default async function bench(report: (line: string) => void) {
