@@ -21,6 +21,25 @@ export async function loadProfiles(db: Queryable, ids: readonly string[]): Promi
   return new Map(rows.map(r => [r.id, { profile: toProfile(r), computed: r.computed ?? {}, identities: [] }]));
 }
 
+/**
+ * Follows merges for many ids at once: each id's live profile, loaded (computed traits
+ * included, identities left empty), in one statement. Ids of other workspaces, or of no
+ * profile, are left out.
+ */
+export async function loadLiveProfiles(db: Queryable, workspaceId: string, ids: readonly string[]): Promise<{ live: Map<string, string>; records: Map<string, ProfileRecord> }> {
+  const live = new Map<string, string>();
+  const records = new Map<string, ProfileRecord>();
+  if (!ids.length) return { live, records };
+  const rows = await db.query<ProfileRow & { asked: string }>(
+    `select m.id as asked, p.* from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id)
+      where m.id = any($1::text[]) and m.workspace_id = $2`, [ids, workspaceId]);
+  for (const r of rows) {
+    live.set(r.asked, r.id);
+    if (!records.has(r.id)) records.set(r.id, { profile: toProfile(r), computed: r.computed ?? {}, identities: [] });
+  }
+  return { live, records };
+}
+
 /** Follows merges: the live profile an id (possibly merged away) stands for. */
 export async function findLiveProfile(db: Queryable, workspaceId: string, id: string): Promise<Profile | null> {
   const rows = await db.query<ProfileRow>(

@@ -7,7 +7,7 @@ import {
 } from '../identity/index.ts';
 import type { StageContext } from '../bus/index.ts';
 import { applyEvent, emptyProfile, mergeInto } from './apply.ts';
-import { loadProfiles, saveProfiles } from './repo.ts';
+import { loadProfiles, loadLiveProfiles, saveProfiles } from './repo.ts';
 import { ProfileBatch, shareBatch, batchProfiles } from './batch.ts';
 import type { ProfileCache, ProfileRecord } from './cache.ts';
 
@@ -56,17 +56,23 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   const [found, suppressed] = await Promise.all([lookupIdentities(tx, workspaceId, unknown), suppressedAmong(tx, workspaceId, unknown)]);
   for (const r of found) owner.set(key(r), r.profile_id);
   const pinnedIds = [...new Set(pinnedOf.filter((p): p is string => p !== null))];
-  const pinned = await livePinned(tx, workspaceId, pinnedIds.filter(p => !cached(p)));
+  // A pinned id not in the cache is read with its live profile (it may have been merged away).
+  const { live: pinned, records: pinnedRecords } = await loadLiveProfiles(tx, workspaceId, pinnedIds.filter(p => !cached(p)));
   for (const p of pinnedIds) if (cached(p)) pinned.set(p, p);
 
   const records = new Map<string, ProfileRecord>();
   const ask: string[] = [];
+  const identitiesOf: string[] = [];
+  let hits = 0;
   for (const id of new Set([...owner.values(), ...pinned.values()])) {
     const r = cached(id);
-    if (r) records.set(id, r); else ask.push(id);
+    if (r) { records.set(id, r); hits++; continue; }
+    identitiesOf.push(id);
+    const p = pinnedRecords.get(id);
+    if (p) records.set(id, p); else ask.push(id);
   }
-  if (cache) { cache.hits += records.size; cache.misses += ask.length; }
-  const [held, loaded] = await Promise.all([identitiesOfProfiles(tx, ask), loadProfiles(tx, ask)]);
+  if (cache) { cache.hits += hits; cache.misses += identitiesOf.length; }
+  const [held, loaded] = await Promise.all([identitiesOfProfiles(tx, identitiesOf), loadProfiles(tx, ask)]);
   for (const [id, r] of loaded) records.set(id, r);
   for (const r of held) records.get(r.profile_id)?.identities.push({ type: r.type, value: r.value });
 
@@ -176,14 +182,6 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
 export const INTERNAL_SOURCE = 'internal';
 
 /** Pinned profile ids → the live profile each stands for now (merges followed); deleted ones are absent. */
-async function livePinned(tx: Tx, workspaceId: string, ids: string[]): Promise<Map<string, string>> {
-  if (!ids.length) return new Map();
-  const rows = await tx.query<{ id: string; live: string }>(
-    `select m.id, p.id as live from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id)
-      where m.id = any($1::text[]) and m.workspace_id = $2`, [[...new Set(ids)], workspaceId]);
-  return new Map(rows.map(r => [r.id, r.live]));
-}
-
 function aliasIds(previousId: string, rules: CompiledRules): Identity[] {
   return (['user_id', 'anonymous_id'] as const).map(t => normalizeIdentifier(t, previousId, rules)).filter((i): i is Identity => i !== null);
 }

@@ -87,12 +87,13 @@ export class JourneyWrites {
     if (this.steps.length) {
       const steps = this.steps;
       this.steps = [];
-      // In the order they happened: the ids follow the array's order.
+      // In the order they happened: the ids follow the arrays' order. Scalar columns go as arrays,
+      // which Postgres reads faster than a JSON document of the same rows.
       await tx.query(
         `insert into journey_step_log (journey_id, version, run_id, profile_id, step_id, action, detail, at)
-         select x."journeyId", x.version, x."runId", x."profileId", x."stepId", x.action, x.detail, x.at
-           from jsonb_to_recordset($1::jsonb) as x("journeyId" text, version int, "runId" text, "profileId" text, "stepId" text, action text, detail text, at timestamptz)`,
-        [JSON.stringify(steps)]);
+         select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])`,
+        [steps.map(x => x.journeyId), steps.map(x => x.version), steps.map(x => x.runId), steps.map(x => x.profileId),
+          steps.map(x => x.stepId), steps.map(x => x.action), steps.map(x => x.detail), steps.map(x => x.at)]);
     }
   }
 }
