@@ -1,5 +1,6 @@
 export { EventLog, type Appended } from './log.ts';
-export { Processor, backlogAfter, batchValue, type Stage, type StageContext, type ProcessorOptions, type Job, type PipelineCache } from './processor.ts';
+export { Processor, backlogAfter, type ProcessorOptions } from './processor.ts';
+export { batchValue, type Stage, type StageContext, type Job, type PipelineCache } from './stage.ts';
 export { rowToEvent, excludePipeline, type EventRow } from './rows.ts';
 export { ThreadedProcessor } from './thread.ts';
 export { TimerLoop, scheduleTimers, cancelTimers, cancelTimersOf, TIMER_EVENT, type TimerSpec } from './timers.ts';

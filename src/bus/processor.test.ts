@@ -4,7 +4,8 @@ import { forEachStore, openTestDb, type TestDb } from '../testing/index.ts';
 import { migrate, type Tx } from '../store/index.ts';
 import type { OmnisEvent } from '../shared/index.ts';
 import { EventLog } from './log.ts';
-import { Processor, backlogAfter, type Stage } from './processor.ts';
+import { Processor, backlogAfter } from './processor.ts';
+import type { Stage } from './stage.ts';
 
 const ev = (messageId: string, event: string, depth = 0): OmnisEvent => ({
   messageId, type: 'track', event, userId: 'u1', anonymousId: null, channel: 'internal', timestamp: 1_000, receivedAt: 1_000,

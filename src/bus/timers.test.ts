@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { forEachStore, openTestDb, type TestDb } from '../testing/index.ts';
 import { migrate, type Db } from '../store/index.ts';
 import { VirtualClock } from '../shared/index.ts';
-import { Processor, type Stage } from './processor.ts';
+import { Processor } from './processor.ts';
+import type { Stage } from './stage.ts';
 import { TimerLoop, scheduleTimers } from './timers.ts';
 import { EventLog } from './log.ts';
 
