@@ -88,4 +88,50 @@ forEachStore('the profile cache through the pipeline', kind => {
       assert.ok(cache.hits > 0, 'the last batch was served from the cache');
     } finally { await processor.stop(); }
   });
+
+  test('an event pinned to a profile id reaches its live profile, read with its identities when not cached; an id of no profile is dropped', async () => {
+    const cache = new ProfileCache();
+    const seen: { messageId: string; profileId: string | null }[] = [];
+    const profileStage: Stage = (tx, ws, events, ctx) =>
+      resolveAndApply(tx, ws, events, { clock, rulesFor: async () => compileRules(DEFAULT_RULES), cache }, ctx);
+    const record: Stage = async (_tx, _ws, events) => { seen.push(...events.map(e => ({ messageId: e.messageId, profileId: e.profileId }))); return events; };
+    const processor = new Processor(t.db, [profileStage, record], { caches: [cache] });
+    const log = new EventLog(t.db);
+    log.onAppend(evs => processor.enqueue(evs));
+    const at = clock.now() - 30_000;
+    const anon = (anonymousId: string, userId: string | null, messageId: string): OmnisEvent => ({
+      messageId, type: 'identify', event: null, userId, anonymousId, channel: 'web', timestamp: at, receivedAt: at, sourceId: 'web', properties: {}, traits: {}, context: {},
+    });
+    const pinned = (profileId: string, messageId: string, traits: JsonObject): OmnisEvent => ({
+      messageId, type: 'identify', event: null, userId: null, anonymousId: profileId, channel: 'internal', timestamp: at + 1000, receivedAt: at + 1000,
+      sourceId: 'internal', properties: {}, traits, context: { profileId },
+    });
+    await processor.start();
+    try {
+      // Two profiles, then one event naming both: they merge.
+      await log.append('w', [identify('pia', {}, at, 'p-1'), anon('anon-pia', null, 'p-2')]);
+      await processor.idle();
+      await log.append('w', [anon('anon-pia', 'pia', 'p-3')]);
+      await processor.idle();
+      const [{ merged, survivor }] = await t.db.query<{ merged: string; survivor: string }>(
+        `select id as merged, merged_into as survivor from profiles where merged_into is not null and workspace_id = 'w'
+            and merged_into = (select profile_id from identities where type = 'user_id' and value = 'pia')`);
+      cache.clear();
+      // Pinned to the merged-away id, read from the database; then, in the same batch, another
+      // user_id with the survivor's anonymous id. The survivor's identities, read with it, hold a
+      // user_id already: the anonymous id is left out and the event makes a profile of its own.
+      await log.append('w', [pinned(merged, 'p-4', { tier: 'gold' }), pinned('prof_nobody', 'p-5', { tier: 'x' }), anon('anon-pia', 'someone-else', 'p-6')]);
+      await processor.idle();
+      const after = seen.filter(s => s.messageId >= 'p-4');
+      assert.deepEqual(after.map(s => s.messageId), ['p-4', 'p-6']);
+      assert.equal(after[0].profileId, survivor, 'the merged-away id leads to the survivor');
+      assert.notEqual(after[1].profileId, survivor);
+      const [row] = await t.db.query<{ traits: Record<string, string> }>('select traits from profiles where id = $1', [survivor]);
+      assert.equal(row.traits.tier, 'gold');
+      const ids = await t.db.query<{ value: string }>(`select value from identities where profile_id = $1 and type = 'user_id'`, [survivor]);
+      assert.deepEqual(ids.map(i => i.value), ['pia'], 'the user_id limit saw the identities loaded with the pinned profile');
+      const [{ n }] = await t.db.query<{ n: number }>(`select count(*)::int as n from events where message_id = 'p-5'`);
+      assert.equal(n, 0, 'an event pinned to no profile is dropped');
+    } finally { await processor.stop(); }
+  });
 });
