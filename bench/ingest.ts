@@ -90,7 +90,23 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
     await omnis.stop();
     const alone = await pipelineAlone(db);
     report(`ingest [${name}] pipeline alone (${EVENTS.toLocaleString('en')} events of new users already in the log, nothing else running): ${Math.round(alone).toLocaleString('en')} events/s = ${(alone / base).toFixed(2)}× baseline`);
+    // Last: the events it appends stay unprocessed.
+    const bare = await acceptAlone(db);
+    report(`ingest [${name}] baseline for the accept latency: the same steady 5,000 events/s with no pipeline running (appends only): p50 ${pct(bare, 50).toFixed(1)} ms, p99 ${pct(bare, 99).toFixed(1)} ms`);
   } finally { await cleanup(); }
+}
+
+/** Accept latency at the steady rate with nothing but the API and the appends: what the pipeline beside them adds. */
+async function acceptAlone(db: Db): Promise<number[]> {
+  const omnis = await createOmnis({ db, worker: false, rateLimit: 10_000_000, logError: e => console.error(e) });
+  await omnis.start();
+  const app = await buildServer(omnis);
+  try {
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const writeKey = (await createKey(db, { workspaceId: DEFAULT_WORKSPACE, kind: 'write', source: 'web', channel: 'web' })).secret;
+    await runLoad({ url, writeKey, batches: chunk(makeEvents(5000, 'bare-warm'), 50), mode: 'steady', intervalMs: 10 });
+    return (await runLoad({ url, writeKey, batches: chunk(makeEvents(50_000, 'bare'), 50), mode: 'steady', intervalMs: 10 })).latencies;
+  } finally { await app.close(); await omnis.stop(); }
 }
 
 /**
