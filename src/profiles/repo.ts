@@ -42,10 +42,9 @@ export async function loadLiveProfiles(db: Queryable, workspaceId: string, ids: 
 
 /** Follows merges: the live profile an id (possibly merged away) stands for. */
 export async function findLiveProfile(db: Queryable, workspaceId: string, id: string): Promise<Profile | null> {
-  const rows = await db.query<ProfileRow>(
-    `select p.* from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id)
-      where m.id = $1 and m.workspace_id = $2`, [id, workspaceId]);
-  return rows[0] ? toProfile(rows[0]) : null;
+  const { live, records } = await loadLiveProfiles(db, workspaceId, [id]);
+  const found = live.get(id);
+  return found ? records.get(found)!.profile : null;
 }
 
 /** Inserts or replaces whole profiles with their computed traits, in one statement. */
