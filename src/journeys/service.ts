@@ -1,5 +1,5 @@
 import type { Db, Queryable, Tx } from '../store/index.ts';
-import { ms } from '../store/index.ts';
+import { ms, isoOf } from '../store/index.ts';
 import { notFound, conflict, newId, invalid, type Clock } from '../shared/index.ts';
 import { parseJourney, validateForPublish, type JourneyDefinition } from './definition/index.ts';
 import { JourneyCatalog } from './engine/catalog.ts';
@@ -9,7 +9,6 @@ export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';
 
 interface JourneyRow { id: string; name: string; status: JourneyStatus; draft: JourneyDefinition; version: number; created_at: Date; updated_at: Date }
 
-const iso = (v: unknown) => new Date(ms(v)).toISOString();
 
 export class JourneyService {
   /** Published versions, for the priorities the contact policy compares. */
@@ -84,12 +83,12 @@ export class JourneyService {
   async get(workspaceId: string, id: string) {
     const r = await this.row(workspaceId, id);
     const published = r.version ? (await this.db.query<{ definition: JourneyDefinition }>('select definition from journey_versions where journey_id = $1 and version = $2', [id, r.version]))[0]?.definition : null;
-    return { id: r.id, name: r.name, status: r.status, version: r.version, draft: r.draft, published: published ?? null, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at) };
+    return { id: r.id, name: r.name, status: r.status, version: r.version, draft: r.draft, published: published ?? null, createdAt: isoOf(r.created_at), updatedAt: isoOf(r.updated_at) };
   }
 
   async list(workspaceId: string) {
     const rows = await this.db.query<JourneyRow>('select * from journeys where workspace_id = $1 order by created_at, id', [workspaceId]);
-    return rows.map(r => ({ id: r.id, name: r.name, status: r.status, version: r.version, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at) }));
+    return rows.map(r => ({ id: r.id, name: r.name, status: r.status, version: r.version, createdAt: isoOf(r.created_at), updatedAt: isoOf(r.updated_at) }));
   }
 
   private async row(workspaceId: string, id: string): Promise<JourneyRow> {
@@ -103,7 +102,7 @@ export class JourneyService {
     const rows = await this.db.query<{ id: string; journey_id: string; name: string; version: number; step: string | null; status: string; entered_at: Date; holdout: boolean }>(
       `select r.id, r.journey_id, j.name, r.version, r.step, r.status, r.entered_at, r.holdout from journey_runs r join journeys j on j.id = r.journey_id
         where r.profile_id = $1 order by r.entered_at desc limit 50`, [profileId]);
-    return rows.map(r => ({ runId: r.id, journeyId: r.journey_id, name: r.name, version: r.version, step: r.step, status: r.status, holdout: r.holdout, enteredAt: iso(r.entered_at) }));
+    return rows.map(r => ({ runId: r.id, journeyId: r.journey_id, name: r.name, version: r.version, step: r.step, status: r.status, holdout: r.holdout, enteredAt: isoOf(r.entered_at) }));
   }
 
   // Contact policy

@@ -1,7 +1,6 @@
 import type { Queryable } from '../store/index.ts';
-import { ms } from '../store/index.ts';
+import { isoOf, isoOrNull } from '../store/index.ts';
 
-const iso = (v: unknown) => new Date(ms(v)).toISOString();
 
 /** Right to be forgotten: the customer leaves every segment, and their membership history goes. */
 export async function forgetMembers(q: Queryable, profileIds: readonly string[]): Promise<void> {
@@ -16,5 +15,5 @@ export async function membershipsOfProfiles(q: Queryable, profileIds: readonly s
   const rows = await q.query<{ segment_id: string; name: string | null; entered_at: Date; exited_at: Date | null }>(
     `select h.segment_id, s.name, h.entered_at, h.exited_at from segment_history h left join segments s on s.id = h.segment_id
       where h.profile_id = any($1::text[]) order by h.entered_at, h.id`, [[...profileIds]]);
-  return rows.map(r => ({ segmentId: r.segment_id, name: r.name, enteredAt: iso(r.entered_at), exitedAt: r.exited_at ? iso(r.exited_at) : null }));
+  return rows.map(r => ({ segmentId: r.segment_id, name: r.name, enteredAt: isoOf(r.entered_at), exitedAt: isoOrNull(r.exited_at) }));
 }

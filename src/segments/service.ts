@@ -1,5 +1,5 @@
 import type { Db, Queryable, Tx } from '../store/index.ts';
-import { ms } from '../store/index.ts';
+import { isoOf } from '../store/index.ts';
 import { invalid, notFound, conflict, newId, type Clock } from '../shared/index.ts';
 import { parseCondition, compile, type Condition } from './condition/index.ts';
 import { parseComputedTrait, BUILTIN_NAMES } from './computed/index.ts';
@@ -17,10 +17,9 @@ export interface SegmentView {
 
 interface SegmentRow { id: string; name: string; description: string | null; condition: Condition; status: 'computing' | 'ready'; progress: { done: number; total: number }; version: number; created_at: Date; updated_at: Date }
 
-const iso = (v: unknown) => new Date(ms(v)).toISOString();
 const view = (r: SegmentRow, size: number): SegmentView => ({
   id: r.id, name: r.name, description: r.description, condition: r.condition, status: r.status, progress: r.progress, size, version: r.version,
-  createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
+  createdAt: isoOf(r.created_at), updatedAt: isoOf(r.updated_at),
 });
 
 async function conditionsOf(q: Queryable, workspaceId: string): Promise<Map<string, Condition>> {
@@ -110,7 +109,7 @@ export class SegmentService {
     const rows = await this.db.query<{ profile_id: string; since: Date }>(
       'select profile_id, since from segment_members where segment_id = $1 and profile_id > $2 order by profile_id limit $3', [id, opts.cursor ?? '', limit + 1]);
     const page = rows.slice(0, limit);
-    return { data: page.map(r => ({ profileId: r.profile_id, since: iso(r.since) })), nextCursor: rows.length > limit ? page[page.length - 1].profile_id : null };
+    return { data: page.map(r => ({ profileId: r.profile_id, since: isoOf(r.since) })), nextCursor: rows.length > limit ? page[page.length - 1].profile_id : null };
   }
 
   /** A page of members with what a person recognises each by (name, email, phone, user id), for the console. */
@@ -124,7 +123,7 @@ export class SegmentService {
   async membershipOf(profileId: string): Promise<{ id: string; name: string; since: string }[]> {
     const rows = await this.db.query<{ id: string; name: string; since: Date }>(
       'select s.id, s.name, m.since from segment_members m join segments s on s.id = m.segment_id where m.profile_id = $1 order by m.since', [profileId]);
-    return rows.map(r => ({ id: r.id, name: r.name, since: iso(r.since) }));
+    return rows.map(r => ({ id: r.id, name: r.name, since: isoOf(r.since) }));
   }
 
   /**
@@ -188,7 +187,7 @@ export class SegmentService {
 
   async listTraits(workspaceId: string) {
     const rows = await this.db.query<{ id: string; definition: Record<string, unknown>; created_at: Date }>('select id, definition, created_at from computed_traits where workspace_id = $1 order by name', [workspaceId]);
-    return [...rows.map(r => ({ id: r.id, ...r.definition, builtin: false, createdAt: iso(r.created_at) })), ...[...BUILTIN_NAMES].map(name => ({ id: name, name, builtin: true }))];
+    return [...rows.map(r => ({ id: r.id, ...r.definition, builtin: false, createdAt: isoOf(r.created_at) })), ...[...BUILTIN_NAMES].map(name => ({ id: name, name, builtin: true }))];
   }
 
   async removeTrait(workspaceId: string, id: string) {

@@ -17,3 +17,6 @@ export function openStore(opts: StoreOptions = {}): Promise<Db> {
 /** ISO strings and epoch ms both come back from the drivers as Date; this gives epoch ms. */
 export const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : Number(v));
 export const msOrNull = (v: unknown): number | null => (v == null ? null : ms(v));
+/** A timestamp column as the API shows it: an ISO string (null stays null). */
+export const isoOf = (v: unknown): string => new Date(ms(v)).toISOString();
+export const isoOrNull = (v: unknown): string | null => (v == null ? null : isoOf(v));

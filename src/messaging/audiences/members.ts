@@ -3,7 +3,7 @@
  * profiles as ad platforms take them (the providers normalise and hash).
  */
 import type { Queryable } from '../../store/index.ts';
-import { ms, msOrNull } from '../../store/index.ts';
+import { ms, msOrNull, isoOf, isoOrNull } from '../../store/index.ts';
 import type { ConsentEntry, Json, JsonObject } from '../../shared/index.ts';
 import { identitiesOfProfiles } from '../../identity/index.ts';
 import type { AudienceMember } from '../providers/index.ts';
@@ -92,8 +92,7 @@ export async function audienceMembershipsOf(q: Queryable, workspaceId: string, p
   const rows = await q.query<{ audience: string; journey_id: string | null; platforms: unknown; added_at: Date; removed_at: Date | null; removed_reason: string | null }>(
     `select audience, journey_id, platforms, added_at, removed_at, removed_reason from audience_memberships
       where workspace_id = $1 and profile_id = any($2::text[]) order by added_at, id`, [workspaceId, [...profileIds]]);
-  const at = (v: unknown) => (v == null ? null : new Date(ms(v)).toISOString());
-  return rows.map(r => ({ audience: r.audience, journeyId: r.journey_id, platforms: r.platforms, addedAt: at(r.added_at), removedAt: at(r.removed_at), removedReason: r.removed_reason }));
+  return rows.map(r => ({ audience: r.audience, journeyId: r.journey_id, platforms: r.platforms, addedAt: isoOf(r.added_at), removedAt: isoOrNull(r.removed_at), removedReason: r.removed_reason }));
 }
 
 /** Members at a time: added at or before it, not removed by then. One row per profile. */

@@ -1,11 +1,10 @@
 import type { Db } from '../../store/index.ts';
-import { ms } from '../../store/index.ts';
+import { isoOf } from '../../store/index.ts';
 import { notFound, conflict, type Clock } from '../../shared/index.ts';
 import { validateTemplate } from './validate.ts';
 import { pickLocale } from './locale.ts';
 import type { Template } from './types.ts';
 
-const iso = (v: unknown) => new Date(ms(v)).toISOString();
 
 /** Templates by key; a key has a variant per channel and per locale. */
 export class TemplateStore {
@@ -34,14 +33,14 @@ export class TemplateStore {
   async variants(workspaceId: string, key: string, channel?: string): Promise<(Template & { updatedAt: string })[]> {
     const rows = await this.db.query<{ template: Template; updated_at: Date }>(
       'select template, updated_at from templates where workspace_id = $1 and key = $2 and ($3::text is null or channel = $3) order by channel, locale', [workspaceId, key, channel ?? null]);
-    return rows.map(r => ({ ...r.template, updatedAt: iso(r.updated_at) }));
+    return rows.map(r => ({ ...r.template, updatedAt: isoOf(r.updated_at) }));
   }
 
   async list(workspaceId: string): Promise<{ key: string; channels: string[]; locales: string[]; updatedAt: string }[]> {
     const rows = await this.db.query<{ key: string; channels: string[]; locales: string[]; updated_at: Date }>(
       `select key, array_agg(distinct channel) as channels, array_agg(distinct locale) as locales, max(updated_at) as updated_at
          from templates where workspace_id = $1 group by key order by key`, [workspaceId]);
-    return rows.map(r => ({ key: r.key, channels: r.channels, locales: r.locales.filter(Boolean), updatedAt: iso(r.updated_at) }));
+    return rows.map(r => ({ key: r.key, channels: r.channels, locales: r.locales.filter(Boolean), updatedAt: isoOf(r.updated_at) }));
   }
 
   async remove(workspaceId: string, key: string): Promise<void> {
