@@ -162,5 +162,4 @@ async function onTimer(tx: Tx, p: TimerPayload, profileId: string, mine: Run[], 
   if (p.what === 'fallback') return fallback(run, def, c);
 }
 
-
 export { removeFromAudiences };

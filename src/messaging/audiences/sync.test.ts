@@ -254,5 +254,4 @@ forEachStore('audience sync when a platform comes and goes', kind => {
     assert.equal(back.added, 2, 'every open member resent');
     assert.ok(fbColumn(fb, 'POST', 'EMAIL').includes(sha('bob@example.com')));
   });
-
 });
