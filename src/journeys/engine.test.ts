@@ -95,6 +95,23 @@ forEachStore('journey engine', kind => {
     assert.deepEqual(log.map(x => `${x.step_id} ${x.action}`), ['tag entered', 'tag left', 'end entered', 'end left']);
   });
 
+  test('the step log keeps a detail with quotes, commas, braces and backslashes as it was', async () => {
+    // Step-log rows go to the database as arrays; an exit's detail carries the event's name as sent.
+    const odd = 'Left "the {shop}", sadly \\ for now';
+    const j = await t.admin('POST', '/api/v1/journeys', {
+      name: 'Odd exit', entry: { event: 'Came In' }, exit: [{ event: odd }], start: 'w',
+      steps: { w: { type: 'wait', for: '1d', next: 'end' }, end: { type: 'exit' } },
+    });
+    assert.equal((await t.admin('POST', `/api/v1/journeys/${j.json.id}/publish`)).status, 200);
+    await t.track('/v1/track', { userId: 'odd-1', event: 'Came In' });
+    await t.omnis.settle();
+    await t.track('/v1/track', { userId: 'odd-1', event: odd });
+    await t.omnis.settle();
+    const log = await t.omnis.db.query<{ step_id: string; action: string; detail: string | null }>(
+      'select step_id, action, detail from journey_step_log where journey_id = $1 order by id', [j.json.id]);
+    assert.deepEqual(log.map(x => [x.step_id, x.action, x.detail]), [['w', 'entered', null], ['w', 'left', `exit event ${odd}`]]);
+  });
+
   test('re-entry counts the runs of profiles merged into the one entering', async () => {
     const j = await t.admin('POST', '/api/v1/journeys', {
       name: 'Once per customer', entry: { event: 'Welcomed' }, reentry: 'never', start: 'tag',
