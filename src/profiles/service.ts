@@ -132,7 +132,7 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string, clo
 export type HeldElsewhere<H extends object = object> = (q: Queryable, workspaceId: string, profileIds: string[]) => Promise<H>;
 
 /** Everything held about a profile (right of access), in one document. */
-export async function exportProfile<H extends object = object>(db: Db, workspaceId: string, id: string, clock: Clock, heldElsewhere?: HeldElsewhere<H>) {
+export async function exportProfile<H extends object>(db: Db, workspaceId: string, id: string, clock: Clock, heldElsewhere: HeldElsewhere<H>) {
   const profile = await getProfile(db, workspaceId, id);
   const rows = await db.query<EventRow>(
     'select e.*, pe.profile_id from profile_events pe join events e on e.seq = pe.seq where pe.profile_id = $1 order by pe.ts, pe.seq', [profile.id]);
@@ -143,6 +143,6 @@ export async function exportProfile<H extends object = object>(db: Db, workspace
     profile,
     merges,
     events: rows.map(rowToEvent).map(({ workspaceId: _w, ...e }) => ({ ...e, timestamp: iso(e.timestamp), receivedAt: iso(e.receivedAt) })),
-    ...(await heldElsewhere?.(db, workspaceId, ids)) as H,
+    ...(await heldElsewhere(db, workspaceId, ids)),
   };
 }
