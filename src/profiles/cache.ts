@@ -2,7 +2,17 @@ import type { PipelineCache } from '../bus/index.ts';
 import type { Identity, Profile } from '../shared/index.ts';
 
 /** A profile as the pipeline holds it: its state, its computed traits and the identifiers it owns. */
-export interface ProfileRecord { profile: Profile; computed: Record<string, unknown>; identities: Identity[] }
+export interface ProfileRecord {
+  profile: Profile; computed: Record<string, unknown>; identities: Identity[];
+  /**
+   * Its JSON columns as the database holds them, serialised (set when read or written); absent
+   * while the profile has never been written. Saving sends only the columns that differ.
+   */
+  stored?: StoredColumns;
+}
+
+/** The profile's JSON columns, each as its JSON text. */
+export type StoredColumns = Record<'traits' | 'traitTimes' | 'channels' | 'consent' | 'seen' | 'computed', string>;
 
 /** Identifiers are per workspace: the same user id in two workspaces is two people. */
 const ownerKey = (workspaceId: string, i: Identity) => `${workspaceId}\u0000${i.type}\u0000${i.value}`;
