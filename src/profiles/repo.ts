@@ -54,17 +54,17 @@ export async function findLiveProfile(db: Queryable, workspaceId: string, id: st
   return found ? records.get(found)!.profile : null;
 }
 
-const JSON_COLUMNS = ['traits', 'traitTimes', 'channels', 'consent', 'seen', 'computed'] as const;
+const JSON_COLUMNS = ['traits', 'traitTimes', 'channels', 'consent', 'computed'] as const;
 
 const columnsOf = (r: Pick<ProfileRecord, 'profile' | 'computed'>): StoredColumns => ({
   traits: JSON.stringify(r.profile.traits), traitTimes: JSON.stringify(r.profile.traitTimes), channels: JSON.stringify(r.profile.channels),
-  consent: JSON.stringify(r.profile.consent), seen: JSON.stringify(r.profile.seen), computed: JSON.stringify(r.computed),
+  consent: JSON.stringify(r.profile.consent), computed: JSON.stringify(r.computed),
 });
 
-/** One record as JSON text for jsonb_to_recordset: the scalar columns, and the JSON columns that differ from `stored` (all when absent). */
+/** One record as JSON text for jsonb_to_recordset: the scalar columns and `seen`, and the JSON columns that differ from `stored` (all when absent). */
 function recordJson(r: ProfileRecord, now: StoredColumns): string {
   const p = r.profile;
-  let s = `{"id":${JSON.stringify(p.id)},"workspaceId":${JSON.stringify(p.workspaceId)},"timezone":${JSON.stringify(p.timezone)},"lastLocation":${JSON.stringify(p.lastLocation)},"createdAt":${p.createdAt},"updatedAt":${p.updatedAt}`;
+  let s = `{"id":${JSON.stringify(p.id)},"workspaceId":${JSON.stringify(p.workspaceId)},"timezone":${JSON.stringify(p.timezone)},"lastLocation":${JSON.stringify(p.lastLocation)},"createdAt":${p.createdAt},"updatedAt":${p.updatedAt},"seen":${JSON.stringify(p.seen)}`;
   for (const c of JSON_COLUMNS) if (!r.stored || r.stored[c] !== now[c]) s += `,"${c}":${now[c]}`;
   return s + '}';
 }
@@ -103,7 +103,7 @@ export async function saveProfiles(db: Queryable, records: readonly ProfileRecor
   if (known.length) {
     await db.query(
       `update profiles p set traits = coalesce(x.traits, p.traits), trait_times = coalesce(x."traitTimes", p.trait_times),
-              channels = coalesce(x.channels, p.channels), consent = coalesce(x.consent, p.consent), seen = coalesce(x.seen, p.seen),
+              channels = coalesce(x.channels, p.channels), consent = coalesce(x.consent, p.consent), seen = x.seen,
               computed = coalesce(x.computed, p.computed), timezone = x.timezone, last_location = x."lastLocation",
               created_at = to_timestamp(x."createdAt" / 1000.0), updated_at = to_timestamp(x."updatedAt" / 1000.0)
          from ${RECORDSET}
