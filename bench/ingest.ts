@@ -1,4 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createOmnis, DEFAULT_WORKSPACE } from '../src/app/index.ts';
 import { buildServer } from '../src/api/index.ts';
 import { createKey } from '../src/ingest/index.ts';
@@ -30,6 +33,8 @@ function makeEvents(n: number, tag: string) {
   }
   return out;
 }
+/** Embedded mode journals accepted events in the data folder, as `omnis serve` does (BENCH_JOURNAL=0 leaves it out). */
+const journalFor = (driver: string) => driver === 'pglite' && process.env.BENCH_JOURNAL !== '0' ? mkdtempSync(join(tmpdir(), 'omnis-bench-journal-')) : undefined;
 const chunk = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 function runLoad(data: object): Promise<{ elapsedMs: number; latencies: number[] }> {
@@ -55,7 +60,7 @@ async function baseline(db: Db, events: ReturnType<typeof makeEvents>): Promise<
 async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>, report: (l: string) => void): Promise<void> {
   const { db, cleanup } = await open();
   try {
-    const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), batchSize: process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined });
+    const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), batchSize: process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined, journalDir: journalFor(name) });
     await omnis.start();
     const app = await buildServer(omnis);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -91,14 +96,14 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
     const alone = await pipelineAlone(db);
     report(`ingest [${name}] pipeline alone (${EVENTS.toLocaleString('en')} events of new users already in the log, nothing else running): ${Math.round(alone).toLocaleString('en')} events/s = ${(alone / base).toFixed(2)}× baseline`);
     // Last: the events it appends stay unprocessed.
-    const bare = await acceptAlone(db);
+    const bare = await acceptAlone(db, journalFor(name));
     report(`ingest [${name}] baseline for the accept latency: the same steady 5,000 events/s with no pipeline running (appends only): p50 ${pct(bare, 50).toFixed(1)} ms, p99 ${pct(bare, 99).toFixed(1)} ms`);
   } finally { await cleanup(); }
 }
 
 /** Accept latency at the steady rate with nothing but the API and the appends: what the pipeline beside them adds. */
-async function acceptAlone(db: Db): Promise<number[]> {
-  const omnis = await createOmnis({ db, worker: false, rateLimit: 10_000_000, logError: e => console.error(e) });
+async function acceptAlone(db: Db, journalDir: string | undefined): Promise<number[]> {
+  const omnis = await createOmnis({ db, worker: false, rateLimit: 10_000_000, logError: e => console.error(e), journalDir });
   await omnis.start();
   const app = await buildServer(omnis);
   try {

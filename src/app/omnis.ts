@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../store/index.ts';
 import { migrate } from '../store/index.ts';
-import { EventLog, ThreadedProcessor, backlogAfter, cancelTimersOf } from '../bus/index.ts';
+import { AcceptJournal, EventLog, ThreadedProcessor, backlogAfter, cancelTimersOf } from '../bus/index.ts';
 import { IngestService, KeyCache } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../shared/index.ts';
 import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspaces.ts';
@@ -17,6 +17,12 @@ export interface OmnisOptions {
   clock?: Clock;
   /** Run the pipeline in this process (default true; a pure API process in cluster mode sets false). */
   worker?: boolean;
+  /**
+   * Embedded mode: a folder for the accept journal. Tracking requests are answered once their
+   * events are in it, without waiting for PGlite's one connection (see bus/journal.ts). Default:
+   * none; accepted events go straight into the log.
+   */
+  journalDir?: string;
   /**
    * Where the pipeline runs: 'thread' (its own thread; Postgres only) or 'inline'. Default:
    * thread with Postgres on the system clock, inline otherwise (PGlite is single-threaded,
@@ -65,7 +71,8 @@ export async function createOmnis(opts: OmnisOptions) {
     : buildPipeline(db, clock, settings, { batchSize, onError });
   const worker = opts.worker ?? true;
   if (worker) log.onAppend(events => processor.enqueue(events));
-  const ingest = new IngestService({ log, keys, clock, defaultRateLimit: opts.rateLimit });
+  const journal = opts.journalDir ? new AcceptJournal(opts.journalDir, db, log, { onError }) : null;
+  const ingest = new IngestService({ accept: journal ? (ws, events) => journal.accept(ws, events) : (ws, events) => log.append(ws, events), keys, clock, defaultRateLimit: opts.rateLimit });
   const segments = new SegmentService(db, clock, () => processor.pokeJobs());
   const templates = new TemplateStore(db, clock);
   const journeys = new JourneyService(db, clock, (ws, key, channel) => templates.exists(ws, key, channel));
@@ -91,6 +98,7 @@ export async function createOmnis(opts: OmnisOptions) {
   return {
     db, clock, settings, keys, log, processor, ingest, segments, templates, journeys, messaging, delivery, users,
     async start() {
+      await journal?.open();
       if (worker) await processor.start();
       if (runDispatcher) await messaging.start();
       if (runAudienceSync) delivery.start();
@@ -105,7 +113,7 @@ export async function createOmnis(opts: OmnisOptions) {
     /** Right of access: the profile, its events and merges, and what every module holds about the customer. */
     exportProfile: (workspaceId: string, profileId: string) => exportProfile(db, workspaceId, profileId, clock, heldEverywhere),
     /** Waits until every accepted event has gone through the pipeline. */
-    idle: () => processor.idle(),
+    async idle() { await journal?.drained(); await processor.idle(); },
     /**
      * Fires due timers and due messages (after a virtual clock moved) and waits until the
      * pipeline has processed everything that followed, feedback included.
@@ -118,9 +126,10 @@ export async function createOmnis(opts: OmnisOptions) {
       }
     },
     async lag(): Promise<number> {
-      return worker ? processor.lag() : backlogAfter(db);
+      return (journal?.pending() ?? 0) + (worker ? processor.lag() : await backlogAfter(db));
     },
     async stop() {
+      await journal?.close();
       if (runAudienceSync) await delivery.stop();
       if (runDispatcher) await messaging.stop();
       await processor.stop();

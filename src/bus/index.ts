@@ -1,4 +1,5 @@
 export { EventLog, type Appended } from './log.ts';
+export { AcceptJournal, type JournalOptions } from './journal.ts';
 export { Processor, backlogAfter, type ProcessorOptions } from './processor.ts';
 export { batchValue, type Stage, type StageContext, type Job, type PipelineCache } from './stage.ts';
 export { rowToEvent, excludePipeline, type EventRow } from './rows.ts';

@@ -32,6 +32,9 @@ export class EventLog {
   /** Called with every committed batch of new events, in log order. */
   onAppend(fn: (events: Appended[]) => void) { this.listeners.push(fn); }
 
+  /** New events another writer of the log committed (the accept journal's mover), for the listeners. */
+  announce(events: Appended[]) { if (events.length) for (const l of this.listeners) l(events); }
+
   private async flush() {
     this.flushing = true;
     try {
@@ -61,7 +64,7 @@ export class EventLog {
             p.resolve(mine);
           }
           all.sort((a, b) => a.seq - b.seq);
-          for (const l of this.listeners) l(all);
+          this.announce(all);
         } catch (e) {
           for (const p of take) p.reject(e);
         }

@@ -27,6 +27,16 @@ export function eventToInsert(workspaceId: string, e: OmnisEvent) {
   };
 }
 
+/** The row eventToInsert made, back as the event it was (seq assigned by the insert). */
+export function insertToEvent(r: ReturnType<typeof eventToInsert>, seq: number): StoredEvent & { workspaceId: string } {
+  const b = r.b as EventRow['body'];
+  return {
+    seq, workspaceId: r.w, messageId: r.m, type: r.t, event: r.n, channel: r.c, userId: r.u, anonymousId: r.a, timestamp: r.ts,
+    receivedAt: r.r, sourceId: r.s, profileId: null, properties: b.properties ?? {}, traits: b.traits ?? {}, context: b.context ?? {},
+    previousId: b.previousId ?? null, groupId: b.groupId ?? null,
+  };
+}
+
 /**
  * Events the pipeline emits while it processes a batch, processed by the later stages in the
  * same transaction (`processed_inline`: the log reader skips them). Their seqs may be lower

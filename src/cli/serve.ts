@@ -87,7 +87,10 @@ export function serveCommand(program: Command) {
       if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, got ${o.port ?? process.env.PORT}`);
       let db;
       try { db = await openConfiguredStore(); } catch (e) { fail(e instanceof OmnisError ? e.message : `cannot open storage: ${(e as Error).message}`); }
-      const omnis = await createOmnis({ db, secretKey: secretKey(), rateLimit: process.env.OMNIS_RATE_LIMIT ? Number(process.env.OMNIS_RATE_LIMIT) : undefined });
+      const omnis = await createOmnis({
+        db, secretKey: secretKey(), rateLimit: process.env.OMNIS_RATE_LIMIT ? Number(process.env.OMNIS_RATE_LIMIT) : undefined,
+        journalDir: usingPostgres() ? undefined : join(resolve(dataDir()), 'journal'),
+      });
       await omnis.start();
       const keys = await ensureStartKeys(omnis);
       const signIn = await ensureStartUsers(omnis);

@@ -1,7 +1,7 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { EventType } from '../shared/index.ts';
 import { OmnisError, type Clock } from '../shared/index.ts';
-import type { EventLog } from '../bus/index.ts';
+import type { OmnisEvent } from '../shared/index.ts';
 import { LIMITS } from './limits.ts';
 import { validateEvent, EventError } from './validate.ts';
 import type { ApiKey, KeyCache } from './keys.ts';
@@ -10,7 +10,8 @@ import { RateLimiter } from './ratelimit.ts';
 export interface IngestResult { accepted: number; rejected: { index: number; messageId: string | null; error: string }[] }
 
 export interface IngestDeps {
-  log: EventLog;
+  /** Makes the events durable: the log itself, or the accept journal in front of it. */
+  accept: (workspaceId: string, events: OmnisEvent[]) => Promise<unknown>;
   keys: KeyCache;
   clock: Clock;
   /** Events per second per write key unless the key sets its own. Default 50,000. */
@@ -102,7 +103,7 @@ export class IngestService {
         rejected.push({ index: i, messageId, error: e.message });
       }
     }
-    await this.deps.log.append(key.workspaceId, good);
+    await this.deps.accept(key.workspaceId, good);
     return { accepted: good.length, rejected };
   }
 }
