@@ -3,7 +3,12 @@ import { resolve } from 'node:path';
 import type { Db, Tx } from './types.ts';
 import { acquireDataDirLock } from './lock.ts';
 
-export async function openPglite(dataDir: string): Promise<Db> {
+export interface PgliteOptions {
+  /** Let the event loop take a turn before each statement. Default true; see below. */
+  yieldEach?: boolean;
+}
+
+export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Promise<Db> {
   const inMemory = dataDir === 'memory://' || dataDir === '';
   const dir = inMemory ? undefined : resolve(dataDir, 'pgdata');
   const release = inMemory ? () => {} : acquireDataDirLock(resolve(dataDir));
@@ -17,11 +22,12 @@ export async function openPglite(dataDir: string): Promise<Db> {
   // dispatcher), the event loop would never reach I/O: under load, HTTP connections were not
   // even accepted for seconds. Each statement first lets the event loop take its turn (a
   // few microseconds; yielding only after 2 ms of statements doubled the p99 of the latency
-  // benchmarks).
+  // benchmarks). A thread that runs nothing but the database (pglite-host.ts) has no use for it.
+  const yieldEach = opts.yieldEach ?? true;
   const yieldTurn = () => new Promise(r => setImmediate(r));
   const q = (conn: Pick<PGlite, 'query' | 'exec'>): Tx => ({
     async query<T>(sql: string, params?: unknown[]) {
-      await yieldTurn();
+      if (yieldEach) await yieldTurn();
       return (await conn.query<T>(sql, params)).rows;
     },
     async exec(sql: string) { await conn.exec(sql); },

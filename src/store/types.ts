@@ -32,6 +32,8 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** The PGlite data folder. Default: env OMNIS_DATA_DIR, else ./.omnis. "memory://" keeps it in memory. */
   dataDir?: string;
+  /** PGlite only: run it on a thread of its own. Default: true for a data folder, false for memory://. */
+  thread?: boolean;
   /** Postgres only: the schema to use (created when missing). Default: env OMNIS_DATABASE_SCHEMA, else public. Tests use one schema each. */
   schema?: string;
   /** Postgres only: pool size. Default 8. */
