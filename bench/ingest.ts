@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOmnis, DEFAULT_WORKSPACE } from '../src/app/index.ts';
@@ -34,7 +34,12 @@ function makeEvents(n: number, tag: string) {
   return out;
 }
 /** Embedded mode journals accepted events in the data folder, as `omnis serve` does (BENCH_JOURNAL=0 leaves it out). */
-const journalFor = (driver: string) => driver === 'pglite' && process.env.BENCH_JOURNAL !== '0' ? mkdtempSync(join(tmpdir(), 'omnis-bench-journal-')) : undefined;
+const journals: string[] = [];
+const journalFor = (driver: string) => {
+  if (driver !== 'pglite' || process.env.BENCH_JOURNAL === '0') return undefined;
+  journals.push(mkdtempSync(join(tmpdir(), 'omnis-bench-journal-')));
+  return journals[journals.length - 1];
+};
 const chunk = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 function runLoad(data: object): Promise<{ elapsedMs: number; latencies: number[] }> {
@@ -98,7 +103,10 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
     // Last: the events it appends stay unprocessed.
     const bare = await acceptAlone(db, journalFor(name));
     report(`ingest [${name}] baseline for the accept latency: the same steady 5,000 events/s with no pipeline running (appends only): p50 ${pct(bare, 50).toFixed(1)} ms, p99 ${pct(bare, 99).toFixed(1)} ms`);
-  } finally { await cleanup(); }
+  } finally {
+    await cleanup();
+    for (const d of journals.splice(0)) rmSync(d, { recursive: true, force: true });
+  }
 }
 
 /** Accept latency at the steady rate with nothing but the API and the appends: what the pipeline beside them adds. */
