@@ -93,6 +93,18 @@ forEachStore('the accept journal', kind => {
       await again.accept('default', [ev('c-12')]);
       await again.drained();
       assert.equal((await logged('c-')).length, 13);
-    } finally { await again.close(); rmSync(dir, { recursive: true, force: true }); }
+    } finally { await again.close(); }
+    // A new database beside the old journal: what the journal still holds is moved, and new accepts follow.
+    await t.db.exec(`delete from accept_journal; delete from events where message_id like 'c-%'`);
+    const reborn = await open();
+    try {
+      await reborn.accept('default', [ev('c-13')]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([reborn.drained(), new Promise((_, no) => { timer = setTimeout(() => no(new Error('the new accept never reached the log')), 10_000); })]);
+      clearTimeout(timer);
+      const got = await logged('c-');
+      assert.equal(got[got.length - 1], 'c-13');
+      assert.ok(got.includes('c-12'), 'the segment the journal kept was moved again');
+    } finally { await reborn.close(); rmSync(dir, { recursive: true, force: true }); }
   });
 });

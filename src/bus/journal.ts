@@ -64,6 +64,9 @@ export class AcceptJournal {
     const rows = await this.db.query<{ position: number }>('select position from accept_journal where id = $1', [JOURNAL_ID]);
     this.moved = Number(rows[0]?.position ?? 0);
     const segments = this.segments();
+    // The database lost its position (a new pgdata beside an old journal): whatever the journal
+    // still holds was never moved into this database; dedupe by messageId covers the rest.
+    if (segments.length && this.moved < segments[0].base) this.moved = segments[0].base;
     const last = segments[segments.length - 1];
     if (last) {
       this.base = last.base;
