@@ -33,10 +33,10 @@ function makeEvents(n: number, tag: string) {
   }
   return out;
 }
-/** Embedded mode journals accepted events in the data folder, as `omnis serve` does (BENCH_JOURNAL=0 leaves it out). */
+/** BENCH_JOURNAL=1: embedded mode journals accepted events, as `omnis serve` with OMNIS_ACCEPT_JOURNAL=1 does (PGlite on its own thread too). */
 const journals: string[] = [];
 const journalFor = (driver: string) => {
-  if (driver !== 'pglite' || process.env.BENCH_JOURNAL === '0') return undefined;
+  if (driver !== 'pglite' || process.env.BENCH_JOURNAL !== '1') return undefined;
   journals.push(mkdtempSync(join(tmpdir(), 'omnis-bench-journal-')));
   return journals[journals.length - 1];
 };

@@ -89,7 +89,7 @@ export async function withStore<T>(driver: 'postgres' | 'pglite', fn: (db: Db) =
   })();
   open.add(cleanup);
   try {
-    db = driver === 'postgres' ? await openStore({ databaseUrl: PG_URL, schema, poolSize: 8 }) : await openStore({ dataDir: dir, databaseUrl: '' });
+    db = driver === 'postgres' ? await openStore({ databaseUrl: PG_URL, schema, poolSize: 8 }) : await openStore({ dataDir: dir, databaseUrl: '', thread: process.env.BENCH_JOURNAL === '1' });
     return await fn(db);
   } finally {
     await cleanup();
@@ -101,7 +101,9 @@ export interface Running { omnis: Omnis; url: string; auth: string }
 
 /** A whole Omnis (pipeline, dispatcher, HTTP API on loopback), stopped afterwards whatever happens. */
 export async function withOmnis<T>(db: Db, fn: (r: Running) => Promise<T>): Promise<T> {
-  const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e) });
+  // BENCH_JOURNAL=1: embedded mode journals accepted events, as `omnis serve` with OMNIS_ACCEPT_JOURNAL=1 does.
+  const journalDir = db.kind === 'pglite' && process.env.BENCH_JOURNAL === '1' ? mkdtempSync(join(tmpdir(), 'omnis-bench-journal-')) : undefined;
+  const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), journalDir });
   await omnis.start();
   try {
     const app = await buildServer(omnis);
@@ -110,7 +112,10 @@ export async function withOmnis<T>(db: Db, fn: (r: Running) => Promise<T>): Prom
       const key = (await createKey(db, { workspaceId: WS, kind: 'write', source: 'web', channel: 'web' })).secret;
       return await fn({ omnis, url, auth: 'Basic ' + Buffer.from(`${key}:`).toString('base64') });
     } finally { await app.close(); }
-  } finally { await omnis.stop(); }
+  } finally {
+    await omnis.stop();
+    if (journalDir) rmSync(journalDir, { recursive: true, force: true });
+  }
 }
 
 // Sends one request body every `intervalMs` from its own thread (off the server's event loop)

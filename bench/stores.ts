@@ -22,7 +22,7 @@ export async function eachStore(bench: string, run: BenchRun, report: (l: string
   }, report).catch(e => report(`${bench} [postgres] skipped: ${(e as Error).message}`));
   if (drivers.includes('pglite')) await run('pglite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'omnis-bench-'));
-    const db = await openStore({ dataDir: dir, databaseUrl: '' });
+    const db = await openStore({ dataDir: dir, databaseUrl: '', thread: process.env.BENCH_JOURNAL === '1' });
     return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
   }, report);
 }

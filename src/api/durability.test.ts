@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -81,6 +81,14 @@ describe('durability: kill -9 loses no acknowledged event', () => {
     const dir = mkdtempSync(join(tmpdir(), 'omnis-kill-'));
     try {
       await killAndRecover({ OMNIS_DATA_DIR: dir, OMNIS_WRITE_KEY: WK, OMNIS_ADMIN_KEY: AK, DATABASE_URL: '' });
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  test('embedded PGlite answering from the accept journal (OMNIS_ACCEPT_JOURNAL=1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omnis-kill-'));
+    try {
+      await killAndRecover({ OMNIS_DATA_DIR: dir, OMNIS_WRITE_KEY: WK, OMNIS_ADMIN_KEY: AK, DATABASE_URL: '', OMNIS_ACCEPT_JOURNAL: '1' });
+      assert.ok(existsSync(join(dir, 'journal')), 'the server journaled');
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 

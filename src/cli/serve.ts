@@ -6,7 +6,7 @@ import { createOmnis, DEFAULT_WORKSPACE, type Omnis } from '../app/index.ts';
 import { buildServer } from '../api/index.ts';
 import { createKey, ensureKey, listKeys, hashKey } from '../ingest/index.ts';
 import { OmnisError } from '../shared/index.ts';
-import { openConfiguredStore, dataDir, usingPostgres, fail } from './runtime.ts';
+import { openConfiguredStore, dataDir, usingPostgres, acceptJournal, fail } from './runtime.ts';
 import { seedDemo, startGentleSimulator } from '../demo/index.ts';
 import { ensureAdmin, ensureFirstAdmin } from '../users/index.ts';
 
@@ -89,7 +89,7 @@ export function serveCommand(program: Command) {
       try { db = await openConfiguredStore(); } catch (e) { fail(e instanceof OmnisError ? e.message : `cannot open storage: ${(e as Error).message}`); }
       const omnis = await createOmnis({
         db, secretKey: secretKey(), rateLimit: process.env.OMNIS_RATE_LIMIT ? Number(process.env.OMNIS_RATE_LIMIT) : undefined,
-        journalDir: usingPostgres() ? undefined : join(resolve(dataDir()), 'journal'),
+        journalDir: acceptJournal() ? join(resolve(dataDir()), 'journal') : undefined,
       });
       await omnis.start();
       const keys = await ensureStartKeys(omnis);

@@ -8,17 +8,12 @@ export { migrate, listMigrations } from './migrate.ts';
 export { acquireDataDirLock } from './lock.ts';
 export { definitionStamp, type DefinitionKind } from './stamps.ts';
 
-/**
- * Opens Postgres when a URL is given (or DATABASE_URL is set), else embedded PGlite in the data
- * folder, on a thread of its own. An in-memory PGlite (tests, simulations) stays on the calling
- * thread: it opens faster and answers a small query in half the time.
- */
+/** Opens Postgres when a URL is given (or DATABASE_URL is set), else embedded PGlite in the data folder. */
 export function openStore(opts: StoreOptions = {}): Promise<Db> {
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
   if (url) return openPostgres(url, opts.schema ?? process.env.OMNIS_DATABASE_SCHEMA, opts.poolSize);
   const dir = opts.dataDir ?? process.env.OMNIS_DATA_DIR ?? './.omnis';
-  const inMemory = dir === 'memory://' || dir === '';
-  return (opts.thread ?? !inMemory) ? openPgliteThread(dir) : openPglite(dir);
+  return opts.thread ? openPgliteThread(dir) : openPglite(dir);
 }
 
 /** ISO strings and epoch ms both come back from the drivers as Date; this gives epoch ms. */

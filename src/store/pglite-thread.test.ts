@@ -88,12 +88,12 @@ test('PGlite thread: the calling thread keeps running while a long statement run
 test('PGlite thread: a data folder keeps its rows across a close and a reopen, and a closed store says so', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'omnis-thread-'));
   try {
-    const a = await openStore({ dataDir: dir, databaseUrl: '' });
+    const a = await openStore({ dataDir: dir, databaseUrl: '', thread: true });
     await a.exec('create table t (v text)');
     await a.query('insert into t values ($1)', ['kept']);
     await a.close();
     await assert.rejects(a.query('select 1'), /PGlite thread/);
-    const b = await openStore({ dataDir: dir, databaseUrl: '' });
+    const b = await openStore({ dataDir: dir, databaseUrl: '', thread: true });
     try { assert.deepEqual(await b.query('select v from t'), [{ v: 'kept' }]); } finally { await b.close(); }
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
