@@ -9,7 +9,6 @@ export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';
 
 interface JourneyRow { id: string; name: string; status: JourneyStatus; draft: JourneyDefinition; version: number; created_at: Date; updated_at: Date }
 
-
 export class JourneyService {
   /** Published versions, for the priorities the contact policy compares. */
   private readonly versions = new JourneyCatalog();

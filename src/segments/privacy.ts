@@ -1,7 +1,6 @@
 import type { Queryable } from '../store/index.ts';
 import { isoOf, isoOrNull } from '../store/index.ts';
 
-
 /** Right to be forgotten: the customer leaves every segment, and their membership history goes. */
 export async function forgetMembers(q: Queryable, profileIds: readonly string[]): Promise<void> {
   if (!profileIds.length) return;

@@ -3,7 +3,9 @@ import { OmnisError, type ErrorKind } from '../shared/index.ts';
 import type { Db, Tx } from './types.ts';
 import type { Request, Reply, WireError } from './pglite-wire.ts';
 
-type Op = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
+/** A request without its id (distributes over the union, so each op keeps its own fields). */
+type WithoutId<R> = R extends unknown ? Omit<R, 'id'> : never;
+type Op = WithoutId<Request>;
 
 /**
  * Embedded PGlite on a thread of its own. PGlite runs every statement synchronously on the

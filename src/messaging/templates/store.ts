@@ -5,7 +5,6 @@ import { validateTemplate } from './validate.ts';
 import { pickLocale } from './locale.ts';
 import type { Template } from './types.ts';
 
-
 /** Templates by key; a key has a variant per channel and per locale. */
 export class TemplateStore {
   constructor(private db: Db, private clock: Clock) {}
