@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../store/index.ts';
 import type { OmnisEvent } from '../shared/index.ts';
-import { eventToInsert, insertToEvent, INSERT_EVENTS_SQL } from './rows.ts';
+import { eventToInsert, insertToEvent, seqTaker, INSERT_EVENTS_SQL } from './rows.ts';
 import type { Appended, EventLog } from './log.ts';
 
 type Row = ReturnType<typeof eventToInsert>;
@@ -164,13 +164,10 @@ export class AcceptJournal {
         const inserted = rows.length
           ? await tx.query<{ seq: number; message_id: string; workspace_id: string }>(INSERT_EVENTS_SQL, [`[${lines.map(l => l.slice(1, -1)).filter(Boolean).join(',')}]`])
           : [];
-        const seqOf = new Map(inserted.map(r => [`${r.workspace_id}\u0000${r.message_id}`, r.seq]));
+        const seqOf = seqTaker(inserted);
         for (const r of rows) {
-          const k = `${r.w}\u0000${r.m}`;
-          const seq = seqOf.get(k);
-          if (seq === undefined) continue;
-          seqOf.delete(k);
-          appended.push(insertToEvent(r, seq));
+          const seq = seqOf(r.w, r.m);
+          if (seq !== undefined) appended.push(insertToEvent(r, seq));
         }
         await tx.query(`insert into accept_journal (id, position) values ($1, $2) on conflict (id) do update set position = excluded.position`, [JOURNAL_ID, to]);
       });

@@ -1,6 +1,6 @@
 import type { Db } from '../store/index.ts';
 import type { OmnisEvent, StoredEvent } from '../shared/index.ts';
-import { eventToInsert, INSERT_EVENTS_SQL } from './rows.ts';
+import { eventToInsert, seqTaker, INSERT_EVENTS_SQL } from './rows.ts';
 
 export type Appended = StoredEvent & { workspaceId: string };
 
@@ -49,16 +49,13 @@ export class EventLog {
         try {
           const inserted = await this.db.query<{ seq: number; message_id: string; workspace_id: string }>(
             INSERT_EVENTS_SQL, [JSON.stringify(take.flatMap(p => p.events.map(e => eventToInsert(p.workspaceId, e))))]);
-          const seqOf = new Map(inserted.map(r => [`${r.workspace_id}\u0000${r.message_id}`, r.seq]));
+          const seqOf = seqTaker(inserted);
           const all: Appended[] = [];
           for (const p of take) {
             const mine: Appended[] = [];
             for (const e of p.events) {
-              const k = `${p.workspaceId}\u0000${e.messageId}`;
-              const seq = seqOf.get(k);
-              if (seq === undefined) continue;
-              seqOf.delete(k); // a messageId repeated inside the batch is new only once
-              mine.push({ ...e, seq, profileId: null, workspaceId: p.workspaceId });
+              const seq = seqOf(p.workspaceId, e.messageId);
+              if (seq !== undefined) mine.push({ ...e, seq, profileId: null, workspaceId: p.workspaceId });
             }
             all.push(...mine);
             p.resolve(mine);

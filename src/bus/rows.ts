@@ -50,6 +50,20 @@ export const INSERT_INLINE_EVENTS_SQL = `
   returning *`;
 
 /**
+ * The seq INSERT_EVENTS_SQL gave each new event, looked up by workspace and messageId. Each
+ * seq is handed out once: a messageId repeated in the same insert is new only the first time.
+ */
+export function seqTaker(inserted: { seq: number; message_id: string; workspace_id: string }[]): (workspaceId: string, messageId: string) => number | undefined {
+  const seqOf = new Map(inserted.map(r => [`${r.workspace_id}\u0000${r.message_id}`, r.seq]));
+  return (workspaceId, messageId) => {
+    const k = `${workspaceId}\u0000${messageId}`;
+    const seq = seqOf.get(k);
+    seqOf.delete(k);
+    return seq;
+  };
+}
+
+/**
  * Appends hold an advisory lock to commit so that, across processes too, seq order is commit
  * order. The lock is per schema: several installations (or test runs) may share a database.
  */
