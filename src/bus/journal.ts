@@ -40,6 +40,8 @@ export class AcceptJournal {
   /** The segment being written: its first byte's position and its size. */
   private base = 0;
   private size = 0;
+  /** The segments before it that still hold lines not moved, oldest first. */
+  private older: Segment[] = [];
   /** Moved into the log up to here (a position). */
   private moved = 0;
   private queue: Waiter[] = [];
@@ -63,17 +65,24 @@ export class AcceptJournal {
     mkdirSync(this.dir, { recursive: true });
     const rows = await this.db.query<{ position: number }>('select position from accept_journal where id = $1', [JOURNAL_ID]);
     this.moved = Number(rows[0]?.position ?? 0);
-    const segments = this.segments();
+    const segments = listSegments(this.dir);
     // The database lost its position (a new pgdata beside an old journal): whatever the journal
     // still holds was never moved into this database; dedupe by messageId covers the rest.
     if (segments.length && this.moved < segments[0].base) this.moved = segments[0].base;
     const last = segments[segments.length - 1];
     if (last) {
+      last.size = cutTornTail(join(this.dir, nameOf(last.base)), last.size);
       this.base = last.base;
-      this.size = cutTornTail(join(this.dir, nameOf(last.base)), last.size);
+      this.size = last.size;
     }
+    this.older = segments.slice(0, -1);
     // The journal lost its files, or never had any: begin where the log says moving ended.
-    if (!last || this.base + this.size < this.moved) { this.base = this.moved; this.size = 0; }
+    if (!last || this.base + this.size < this.moved) {
+      this.older = segments;
+      this.base = this.moved;
+      this.size = 0;
+      this.dropMovedSegments();
+    }
     this.handle = await open(join(this.dir, nameOf(this.base)), 'a');
     await this.moveAll();
   }
@@ -134,6 +143,7 @@ export class AcceptJournal {
   /** Begins a new segment where this one ends. */
   private async roll() {
     await this.handle!.close();
+    this.older.push({ base: this.base, size: this.size });
     this.base += this.size;
     this.size = 0;
     this.handle = await open(join(this.dir, nameOf(this.base)), 'a');
@@ -155,8 +165,8 @@ export class AcceptJournal {
 
   private async moveAll() {
     while (this.moved < this.base + this.size) {
-      const [from, lines, to] = this.read(this.moved);
-      if (to === from) break;
+      const [lines, to] = this.read(this.moved);
+      if (to === this.moved) break;
       const rows: Row[] = [];
       for (const l of lines) for (const r of JSON.parse(l) as Row[]) rows.push(r);
       const appended: Appended[] = [];
@@ -180,14 +190,12 @@ export class AcceptJournal {
     }
   }
 
-  /** Whole lines from `pos` on, at most moveBytes of them (one line at least): [from, lines, position after them]. */
-  private read(pos: number): [number, string[], number] {
-    let seg = this.segments().filter(s => s.base <= pos).pop();
-    // A segment moved to its end: go on with the next one.
-    if (seg && pos >= seg.base + seg.size && pos < this.base + this.size) seg = this.segments().find(s => s.base >= pos);
-    if (!seg) return [pos, [], pos];
+  /** Whole lines from `pos` on, at most moveBytes of them (one line at least): [lines, position after them]. */
+  private read(pos: number): [string[], number] {
+    const seg = pos >= this.base ? { base: this.base, size: this.size } : this.older.find(s => pos < s.base + s.size);
+    if (!seg) return [[], pos];
     const start = Math.max(pos, seg.base);
-    const end = seg.base === this.base ? this.base + this.size : seg.base + seg.size;
+    const end = seg.base + seg.size;
     let want = Math.min(end - start, this.moveBytes);
     for (;;) {
       const buf = Buffer.alloc(want);
@@ -196,21 +204,24 @@ export class AcceptJournal {
       const cut = buf.lastIndexOf(10);
       if (cut >= 0) {
         const text = buf.subarray(0, cut).toString('utf8');
-        return [start, text.split('\n'), start + cut + 1];
+        return [text.split('\n'), start + cut + 1];
       }
-      if (want >= end - start) return [start, [], start];
+      if (want >= end - start) return [[], pos];
       want = Math.min(end - start, want * 2);
     }
   }
 
-  private segments(): { base: number; size: number }[] {
-    return readdirSync(this.dir).map(f => NAME.exec(f)).filter((m): m is RegExpExecArray => m !== null)
-      .map(m => ({ base: Number(m[1]), size: statSync(join(this.dir, m[0])).size })).sort((a, b) => a.base - b.base);
-  }
-
   private dropMovedSegments() {
-    for (const s of this.segments()) if (s.base !== this.base && s.base + s.size <= this.moved) rmSync(join(this.dir, nameOf(s.base)), { force: true });
+    while (this.older.length && this.older[0].base + this.older[0].size <= this.moved) rmSync(join(this.dir, nameOf(this.older.shift()!.base)), { force: true });
   }
+}
+
+interface Segment { base: number; size: number }
+
+/** The journal's segment files, oldest first (read once, when the journal opens). */
+function listSegments(dir: string): Segment[] {
+  return readdirSync(dir).map(f => NAME.exec(f)).filter((m): m is RegExpExecArray => m !== null)
+    .map(m => ({ base: Number(m[1]), size: statSync(join(dir, m[0])).size })).sort((a, b) => a.base - b.base);
 }
 
 /** Cuts a last line that was never completed (its request was never answered); returns the size kept. */
