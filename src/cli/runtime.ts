@@ -1,3 +1,4 @@
+import { OmnisError } from '../shared/index.ts';
 import { openStore, type Db } from '../store/index.ts';
 
 /** Opens the configured store (DATABASE_URL, else PGlite in OMNIS_DATA_DIR) with a clear message when the folder is taken. */
@@ -15,7 +16,15 @@ export const usingPostgres = () => Boolean(process.env.DATABASE_URL);
  * crosses threads: event → journey message latency grew from p99 149 to 556 ms at 1,000
  * events/s on the same machine. For bursty, high-volume tracking; leave it off for real-time journeys.
  */
-export const acceptJournal = () => !usingPostgres() && process.env.OMNIS_ACCEPT_JOURNAL === '1';
+export const acceptJournal = (): boolean => parseAcceptJournal(process.env);
+
+/** OMNIS_ACCEPT_JOURNAL as set: 0, 1 or unset; 1 only with embedded storage. */
+export function parseAcceptJournal(env: Record<string, string | undefined>): boolean {
+  const v = env.OMNIS_ACCEPT_JOURNAL ?? '';
+  if (v !== '' && v !== '0' && v !== '1') throw new OmnisError('invalid', `must be 0 or 1, got "${v}"`, 'OMNIS_ACCEPT_JOURNAL');
+  if (v === '1' && env.DATABASE_URL) throw new OmnisError('invalid', 'applies to embedded storage only, and DATABASE_URL is set: unset one of them', 'OMNIS_ACCEPT_JOURNAL');
+  return v === '1';
+}
 
 export function fail(message: string, code = 2): never {
   process.stderr.write(`omnis: ${message}\n`);
