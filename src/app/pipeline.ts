@@ -25,11 +25,11 @@ export function buildJobs(deps: PipelineDeps): Job[] {
   return [segmentComputeJob({ defs: deps.defs, clock: deps.clock, members: deps.members })];
 }
 
-/** The processor and the timer loop that feeds it; they run together, inline or on the pipeline thread. */
+/** The processor and the timer loop that tells it when timers fall due; they run together, inline or on the pipeline thread. */
 export function buildPipeline(db: Db, clock: Clock, settings: WorkspaceSettings, opts: { batchSize?: number; onError: (e: unknown) => void }) {
   const deps = { clock, settings, defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory(1_000_000, { verify: false }), profiles: new ProfileCache(), members: new MembershipCache() };
   const processor = new Processor(db, buildStages(deps), { batchSize: opts.batchSize, onError: opts.onError, jobs: buildJobs(deps), caches: [deps.profiles, deps.history, deps.members] });
-  const timers = new TimerLoop(db, clock, n => { processor.notify(n); processor.onEmitted?.(n); }, opts.onError);
+  const timers = new TimerLoop(db, clock, now => processor.fireTimers(now), opts.onError);
   processor.onCommitted = due => timers.poke(due);
   return {
     processor, timers,

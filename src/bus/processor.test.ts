@@ -6,6 +6,7 @@ import type { OmnisEvent } from '../shared/index.ts';
 import { EventLog } from './log.ts';
 import { Processor, backlogAfter } from './processor.ts';
 import type { Stage } from './stage.ts';
+import { scheduleTimers } from './timers.ts';
 
 const ev = (messageId: string, event: string, depth = 0): OmnisEvent => ({
   messageId, type: 'track', event, userId: 'u1', anonymousId: null, channel: 'internal', timestamp: 1_000, receivedAt: 1_000,
@@ -73,5 +74,56 @@ forEachStore('the processor runs emitted events through the stages', kind => {
       while (runs.length < 2 && Date.now() < until) await new Promise(r => setTimeout(r, 10));
       assert.deepEqual(runs, [1, 2]);
     } finally { await processor.stop(); }
+  });
+
+  test('due timers fire in chunks between batches, each once, inside the transaction that deletes them; one that fails alone is dead-lettered', async () => {
+    await t.db.query('delete from timers');
+    const at = 1_000_000;
+    // 2,500 timers due, one later, and one whose stage fails every time.
+    await scheduleTimers(t.db, [
+      ...Array.from({ length: 2500 }, (_, i) => ({ id: `due-${i}`, workspaceId: i % 2 ? 'w' : 'w2', profileId: `p${i}`, dueAt: at - i, kind: 'test', payload: { n: i } })),
+      { id: 'later', workspaceId: 'w', profileId: 'p', dueAt: at + 1, kind: 'test' },
+      { id: 'bad', workspaceId: 'w', profileId: 'p', dueAt: at, kind: 'test' },
+    ]);
+    const seen: string[] = [];
+    const txs = new Set<Tx>();
+    let failOnce = true;
+    const stage: Stage = async (tx, ws, events) => {
+      for (const e of events) {
+        if (e.properties.timerId === 'bad') throw new Error('bad timer');
+        // A failure the first time round (a lost connection, say) rolls the chunk back; its timers fire on the retry.
+        if (e.properties.timerId === 'due-7' && failOnce) { failOnce = false; throw new Error('transient'); }
+      }
+      for (const e of events) { seen.push(`${ws}:${e.properties.timerId}:${e.context.profileId}:${e.properties.n ?? ''}`); txs.add(tx); }
+      return events;
+    };
+    const errors: unknown[] = [];
+    const processor = new Processor(t.db, [stage], { batchSize: 1000, onError: e => errors.push(e) });
+    await processor.start();
+    try {
+      assert.equal(await processor.fireTimers(at), 2501, 'every due timer, the failing one included, was taken');
+      assert.equal(await processor.fireTimers(at), 0, 'none fires twice');
+    } finally { await processor.stop(); }
+    assert.equal(seen.length, 2500);
+    assert.equal(new Set(seen).size, 2500);
+    assert.ok(seen.includes('w:due-7:p7:7') && seen.includes('w2:due-0:p0:0'), 'each with its workspace, profile and payload');
+    assert.ok(txs.size >= 3, 'in chunks of at most the batch size');
+    const rows = await t.db.query<{ id: string }>('select id from timers order by id');
+    assert.deepEqual(rows.map(r => r.id), ['later']);
+    const [dead] = await t.db.query<{ message_id: string; error: string; row: { timer: { id: string } } }>(`select message_id, error, row from dead_events where message_id like 'timer:bad:%'`);
+    assert.equal(dead.row.timer.id, 'bad');
+    assert.match(dead.error, /bad timer/);
+    const [{ n }] = await t.db.query<{ n: number }>(`select count(*)::int as n from events where name = '$timer'`);
+    assert.equal(n, 0, 'nothing written to the log');
+    assert.ok(errors.length >= 2);
+  });
+
+  test('a stopped processor fires nothing: its timers stay rows', async () => {
+    await t.db.query('delete from timers');
+    await scheduleTimers(t.db, [{ id: 'idle', workspaceId: 'w', profileId: 'p', dueAt: 1, kind: 'test' }]);
+    const processor = new Processor(t.db, []);
+    assert.equal(await processor.fireTimers(10), 0);
+    const [{ n }] = await t.db.query<{ n: number }>(`select count(*)::int as n from timers where id = 'idle'`);
+    assert.equal(n, 1);
   });
 });

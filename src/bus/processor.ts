@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../store/index.ts';
 import type { StoredEvent } from '../shared/index.ts';
 import type { Appended } from './log.ts';
-import { earliestScheduled } from './timers.ts';
+import { earliestScheduled, takeDueTimers, timerEvent, type TimerRow } from './timers.ts';
 import { rowToEvent, eventToInsert, INSERT_INLINE_EVENTS_SQL, INSERT_EVENTS_SQL, LOG_AFTER, PIPELINE_SHARED_SQL, type EventRow } from './rows.ts';
 import type { Job, PipelineCache, Stage, StageContext } from './stage.ts';
 
@@ -53,6 +53,8 @@ export class Processor {
     this.running = false;
     this.wake?.();
     await this.loop;
+    // Not fired now: they stay rows, and fire when a pipeline runs again.
+    for (const r of this.fireRequests.splice(0)) r.done(r.fired);
   }
 
   /** Events accepted but not yet processed. */
@@ -99,10 +101,13 @@ export class Processor {
       try {
         const batch = await this.next();
         const worked = await this.runJobs();
-        if (!batch.length && worked) continue;
+        // One chunk of due timers per turn, so a crowd of them falling due together and a
+        // stream of events take turns.
+        const fired = await this.fireChunk();
+        if (!batch.length && (worked || fired)) continue;
         if (!batch.length) {
           if (this.backlog !== 0) { this.backlog = await backlogAfter(this.db, this.processedSeq); this.readFromLog = this.backlog > 0; this.settle(); this.onBacklog?.(this.backlog); }
-          if (!this.readFromLog) await new Promise<void>(r => { this.wake = r; setTimeout(r, 1000); });
+          if (!this.readFromLog && !this.fireRequests.length) await new Promise<void>(r => { this.wake = r; setTimeout(r, 1000); });
           this.wake = null;
           continue;
         }
@@ -154,15 +159,61 @@ export class Processor {
     return more;
   }
 
+  private fireRequests: { now: number; fired: number; done: (n: number) => void; fail: (e: unknown) => void }[] = [];
+
+  /**
+   * Fires every timer due at `now`, in chunks between the batches of events, and resolves
+   * with how many once they have committed (0 at once when the pipeline is not running).
+   * Each chunk is one transaction: it deletes its timers and runs them through the stages as
+   * `$timer` events (see timerEvent), so a timer fires exactly once, and again after a crash
+   * that rolled its chunk back.
+   */
+  fireTimers(now: number): Promise<number> {
+    if (!this.running) return Promise.resolve(0);
+    return new Promise((done, fail) => { this.fireRequests.push({ now, fired: 0, done, fail }); this.wake?.(); });
+  }
+
+  /** Fires one chunk for the first request; false when none is waiting. */
+  private async fireChunk(): Promise<boolean> {
+    const req = this.fireRequests[0];
+    if (!req) return false;
+    let n: number;
+    try { n = await this.fireDue(req.now); } catch (e) { this.fireRequests.shift(); req.fail(e); throw e; }
+    req.fired += n;
+    if (n < this.batchSize) { this.fireRequests.shift(); req.done(req.fired); }
+    this.committedTimers();
+    return true;
+  }
+
+  private async fireDue(now: number): Promise<number> {
+    let taken: TimerRow[] = [];
+    try {
+      await this.committed(async (tx, after) => {
+        taken = await takeDueTimers(tx, now, this.batchSize);
+        await this.runStages(tx, taken.map(r => timerEvent(r, now)), after);
+      });
+      return taken.length;
+    } catch (e) {
+      // As with events: one timer that fails cannot stop the others, nor fire forever.
+      this.opts.onError?.(e);
+      for (const r of taken) {
+        try {
+          await this.committed(async (tx, after) => { await this.runStages(tx, (await takeDueTimers(tx, now, 1, r.id)).map(t => timerEvent(t, now)), after); });
+        } catch (e1) { await this.deadTimer(r, now, e1); }
+      }
+      return taken.length;
+    }
+  }
+
   private async process(batch: Appended[]) {
     const last = batch[batch.length - 1].seq;
     try {
-      await this.committed((tx, after) => this.runStages(tx, batch, last, after));
+      await this.committed(async (tx, after) => { await this.runStages(tx, batch, after); await advance(tx, last); });
     } catch (e) {
       // Isolate the event that fails, so one bad event cannot stop the pipeline.
       this.opts.onError?.(e);
       for (const ev of batch) {
-        try { await this.committed((tx, after) => this.runStages(tx, [ev], ev.seq, after)); }
+        try { await this.committed(async (tx, after) => { await this.runStages(tx, [ev], after); await advance(tx, ev.seq); }); }
         catch (e1) { await this.deadLetter(ev, e1); }
       }
     }
@@ -214,7 +265,7 @@ export class Processor {
     w.forEach(f => f());
   }
 
-  private async runStages(tx: Tx, batch: Appended[], last: number, after: (() => void)[]) {
+  private async runStages(tx: Tx, batch: Appended[], after: (() => void)[]) {
     const byWorkspace = new Map<string, StoredEvent[]>();
     for (const e of batch) {
       let l = byWorkspace.get(e.workspaceId);
@@ -231,7 +282,6 @@ export class Processor {
       }
       await ctx.finish();
     }
-    await advance(tx, last);
   }
 
   /**
@@ -277,6 +327,17 @@ export class Processor {
         [e.seq, String((err as Error)?.stack ?? err).slice(0, 4000)]);
       await tx.query('delete from events where seq = $1', [e.seq]);
       await advance(tx, e.seq);
+    });
+  }
+
+  /** A timer that fails alone: kept in dead_events as the event it fired as, under its seq, and deleted. */
+  private async deadTimer(r: TimerRow, now: number, err: unknown) {
+    this.opts.onError?.(err);
+    await this.db.transaction(async tx => {
+      const [t] = await takeDueTimers(tx, now, 1, r.id);
+      if (!t) return;
+      await tx.query('insert into dead_events (seq, workspace_id, message_id, row, error) values ($1, $2, $3, $4, $5) on conflict do nothing',
+        [t.seq, t.workspace_id, timerEvent(t, now).messageId, JSON.stringify({ timer: t }), String((err as Error)?.stack ?? err).slice(0, 4000)]);
     });
   }
 }

@@ -25,16 +25,18 @@ forEachStore('the timer loop wakes for what the pipeline schedules', kind => {
     let looks = 0;
     const counted: Db = { ...t.db, query: (sql, params) => { if (sql.includes('min(due_at)')) looks++; return t.db.query(sql, params); } };
     // A "Remind" event schedules a timer for its profile, due after properties.inMs.
+    const timers: string[] = [];
     const remind: Stage = async (tx, ws, events) => {
-      const timers = events.filter(e => e.event === 'Remind').map(e => ({
+      for (const e of events) if (e.event === '$timer') timers.push(`${e.properties.timerId}@${e.profileId ?? e.context.profileId}`);
+      const due = events.filter(e => e.event === 'Remind').map(e => ({
         id: `t-${e.messageId}`, workspaceId: ws, profileId: 'p1', dueAt: clock.now() + Number(e.properties.inMs), kind: 'test',
       }));
-      await scheduleTimers(tx, timers);
+      await scheduleTimers(tx, due);
       return events;
     };
     const processor = new Processor(t.db, [remind]);
     const fired: number[] = [];
-    const loop = new TimerLoop(counted, clock, n => fired.push(n), e => { throw e; });
+    const loop = new TimerLoop(counted, clock, async now => { const n = await processor.fireTimers(now); if (n) fired.push(n); return n; }, e => { throw e; });
     const pokes: number[] = [];
     processor.onCommitted = due => { pokes.push(due); loop.poke(due); };
     const log = new EventLog(t.db);
@@ -65,8 +67,10 @@ forEachStore('the timer loop wakes for what the pipeline schedules', kind => {
       assert.deepEqual(fired, []);
       clock.advance(500);
       await until('the timer fires when it falls due', () => fired.length === 1);
-      const [{ n }] = await t.db.query<{ n: number }>(`select count(*)::int as n from events where name = '$timer' and message_id like 'timer:t-c:%'`);
-      assert.equal(n, 1);
+      assert.deepEqual(timers, ['t-c@p1'], 'the stages saw it as a $timer event pinned to its profile');
+      const [{ n, left }] = await t.db.query<{ n: number; left: number }>(
+        `select (select count(*)::int from events where name = '$timer') as n, (select count(*)::int from timers where id = 't-c') as left`);
+      assert.deepEqual({ n, left }, { n: 0, left: 0 }, 'the timer row is gone, and nothing was written to the log for it');
     } finally {
       await loop.stop();
       await processor.stop();

@@ -1,13 +1,13 @@
 import type { Db, Queryable } from '../store/index.ts';
-import type { Clock } from '../shared/index.ts';
-import { APPEND_LOCK } from './rows.ts';
+import type { Clock, StoredEvent } from '../shared/index.ts';
 
 /**
- * Durable timers. A timer is a row until it falls due; then one statement deletes it and
- * appends an internal `$timer` event for its profile to the log, so it fires exactly once,
- * survives restarts (a missed timer fires on recovery), and reaches the pipeline in order
- * with the profile's other events. The loop sleeps until the earliest due time (an index
- * lookup), never scanning the table.
+ * Durable timers. A timer is a row until it falls due; then the pipeline deletes it in the
+ * transaction that runs it through the stages as an internal `$timer` event for its profile
+ * (see Processor.fireTimers), so it fires exactly once, survives restarts (a missed timer
+ * fires on recovery), and is processed in turn with the profile's other events. The loop
+ * here only decides when: it sleeps until the earliest due time (an index lookup), never
+ * scanning the table.
  */
 export interface TimerSpec {
   /** Deterministic, so scheduling the same timer twice keeps one row. */
@@ -54,21 +54,41 @@ export async function cancelTimersOf(q: Queryable, profileIds: readonly string[]
   if (profileIds.length) await q.query('delete from timers where profile_id = any($1::text[])', [profileIds]);
 }
 
-const FIRE_SQL = `
-  with serialised as materialized (select pg_advisory_xact_lock(${APPEND_LOCK}, hashtext(current_schema()))),
-  due as (
-    delete from timers where id in (select id from timers where due_at <= to_timestamp($1 / 1000.0) order by due_at limit $2)
-    returning *
-  )
-  insert into events (workspace_id, message_id, type, name, channel, user_id, anonymous_id, ts, received_at, source_id, body)
-  select d.workspace_id, 'timer:' || d.id || ':' || (extract(epoch from d.due_at) * 1000)::bigint, 'track', '${TIMER_EVENT}', 'internal',
-         null, d.profile_id, d.due_at, to_timestamp($1 / 1000.0), 'internal',
-         jsonb_build_object('properties', d.payload || jsonb_build_object('kind', d.kind, 'timerId', d.id),
-                            'traits', '{}'::jsonb, 'context', jsonb_build_object('profileId', d.profile_id))
-    from serialised, due d
-  order by d.due_at
-  on conflict (workspace_id, message_id) do nothing
-  returning seq`;
+/**
+ * Takes up to `limit` timers due at `now` (or only the one with id `only`) for the pipeline's transaction: deleted there, so they fire
+ * exactly once when it commits, and come back if it rolls back. Skip locked: a second pipeline
+ * process firing at the same moment takes the next ones instead of waiting. Each gets a seq of
+ * the log's sequence, unique among events, although no row of the log is written for it.
+ */
+export async function takeDueTimers(q: Queryable, now: number, limit: number, only?: string): Promise<TimerRow[]> {
+  return q.query<TimerRow>(
+    `with due as (
+       delete from timers where id in (select id from timers where due_at <= to_timestamp($1 / 1000.0) and ($3::text is null or id = $3)
+                                       order by due_at limit $2 for update skip locked)
+       returning *
+     )
+     select nextval(pg_get_serial_sequence('events', 'seq'))::float8 as seq, d.* from (select * from due order by due_at, id) d`,
+    [now, limit, only ?? null]);
+}
+
+export interface TimerRow { seq: number; id: string; workspace_id: string; profile_id: string; due_at: Date; kind: string; payload: Record<string, unknown> }
+
+/**
+ * A fired timer as the pipeline's stages see it: an internal `$timer` event pinned to its
+ * profile. It lives only in the transaction that fired it: neither the log nor the profile's
+ * event history holds it, since it is Omnis's bookkeeping, not something the customer did.
+ */
+export function timerEvent(r: TimerRow, now: number): StoredEvent & { workspaceId: string } {
+  const due = r.due_at.getTime();
+  return {
+    seq: r.seq, workspaceId: r.workspace_id, messageId: `timer:${r.id}:${due}`, type: 'track', event: TIMER_EVENT, channel: 'internal',
+    userId: null, anonymousId: r.profile_id, timestamp: due, receivedAt: now, sourceId: 'internal', profileId: null,
+    properties: { ...r.payload, kind: r.kind, timerId: r.id }, traits: {}, context: { profileId: r.profile_id }, previousId: null, groupId: null,
+  };
+}
+
+/** A fired timer (see timerEvent): kept out of the log and out of profile histories. */
+export const isTimerEvent = (e: { event: string | null; sourceId: string | null }) => e.event === TIMER_EVENT && e.sourceId === 'internal';
 
 export class TimerLoop {
   private running = false;
@@ -79,8 +99,8 @@ export class TimerLoop {
   /** The earliest due time poked since the loop last looked at the table. */
   private poked = Infinity;
 
-  /** `onFired` is told how many events the firing appended (the processor reads them from the log). */
-  constructor(private db: Db, private clock: Clock, private onFired: (count: number) => void, private onError: (e: unknown) => void) {}
+  /** `fire` fires every timer due at the time it is given (the processor's fireTimers) and tells how many it fired. */
+  constructor(private db: Db, private clock: Clock, private fireAt: (now: number) => Promise<number>, private onError: (e: unknown) => void) {}
 
   start() { this.running = true; this.loop = this.run(); }
 
@@ -99,23 +119,13 @@ export class TimerLoop {
   private firing: Promise<number> = Promise.resolve(0);
 
   /**
-   * Fires every timer due at `now`; returns how many. Calls queue behind each other, so a
-   * caller that sees 0 knows every earlier firing has also told the processor.
+   * Fires every timer due at `now` and resolves, once what they did has committed, with how
+   * many. Calls queue behind each other, so a caller that sees 0 knows every earlier firing is done.
    */
   fireDue(now?: number): Promise<number> {
-    const run = this.firing.then(() => this.fire(now ?? this.clock.now()), () => this.fire(now ?? this.clock.now()));
+    const run = this.firing.then(() => this.fireAt(now ?? this.clock.now()), () => this.fireAt(now ?? this.clock.now()));
     this.firing = run.catch(() => 0);
     return run;
-  }
-
-  private async fire(now: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const rows = await this.db.query(FIRE_SQL, [now, 1000]);
-      total += rows.length;
-      if (rows.length) this.onFired(rows.length);
-      if (rows.length < 1000) return total;
-    }
   }
 
   private async run() {
@@ -123,8 +133,7 @@ export class TimerLoop {
       try {
         // Pokes from here on are seen: before the sleep, or by aborting it.
         this.poked = Infinity;
-        // Look (an index probe) before firing, so a look that finds nothing due does not take
-        // the append lock on the ingest path.
+        // Look (an index probe) before firing, so a look that finds nothing due costs the pipeline no turn.
         const [{ next }] = await this.db.query<{ next: Date | null }>('select min(due_at) as next from timers');
         const now = this.clock.now();
         if (next && next.getTime() <= now) { await this.fireDue(now); continue; }

@@ -5,7 +5,7 @@ import {
   extractIdentifiers, normalizeIdentifier, resolve, lookupIdentities, identitiesOfProfiles, suppressedAmong, hashIdentifier,
   insertIdentities, applyMerges, insertConflicts, type CompiledRules, type MergeRow, type ConflictRow, type GraphView,
 } from '../identity/index.ts';
-import type { StageContext } from '../bus/index.ts';
+import { isTimerEvent, type StageContext } from '../bus/index.ts';
 import { applyEvent, emptyProfile, mergeInto } from './apply.ts';
 import { loadProfiles, loadLiveProfiles, saveProfiles } from './repo.ts';
 import { ProfileBatch, shareBatch, batchProfiles } from './batch.ts';
@@ -161,11 +161,13 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   await applyMerges(tx, workspaceId, merges);
   await insertIdentities(tx, workspaceId, dedupeBy(newIdentities.reverse(), i => key(i)));
   await insertConflicts(tx, workspaceId, conflicts);
-  if (kept.length) {
+  // A fired timer is not something the customer did, and has no row in the log to point at.
+  const history = kept.filter(e => !isTimerEvent(e));
+  if (history.length) {
     await tx.query(
       `insert into profile_events (profile_id, ts, seq, name)
        select x.p, to_timestamp(x.t / 1000.0), x.s, x.n from jsonb_to_recordset($1::jsonb) as x(s bigint, p text, t float8, n text)`,
-      [JSON.stringify(kept.map(e => ({ s: e.seq, p: e.profileId, t: e.timestamp, n: e.event ?? '' })))],
+      [JSON.stringify(history.map(e => ({ s: e.seq, p: e.profileId, t: e.timestamp, n: e.event ?? '' })))],
     );
   }
   if (dropped.length) await tx.query('delete from events where seq = any($1::bigint[])', [dropped]);

@@ -2,7 +2,7 @@ import type { Queryable } from '../store/index.ts';
 import { ms } from '../store/index.ts';
 import type { JsonObject, StoredEvent } from '../shared/index.ts';
 import type { EvalEvent } from './condition/index.ts';
-import type { PipelineCache } from '../bus/index.ts';
+import { isTimerEvent, type PipelineCache } from '../bus/index.ts';
 
 interface Entry {
   /** profile_events rows the profile had (internal `$` events included), and the highest seq among them. */
@@ -110,7 +110,8 @@ function withEvents(entry: Entry, events: readonly StoredEvent[]): Entry {
   // Events a batch emits are processed in its transaction, before appends with lower seqs
   // that were still on their way: a seq under the highest held may be new too.
   let held: Set<number> | null = null;
-  const add = events.filter(e => e.seq > entry.maxSeq || evaluable(e.event) && !(held ??= new Set(entry.seqs)).has(e.seq));
+  // A fired timer has no profile_events row (see isTimerEvent), so the count of rows held leaves it out.
+  const add = events.filter(e => !isTimerEvent(e) && (e.seq > entry.maxSeq || evaluable(e.event) && !(held ??= new Set(entry.seqs)).has(e.seq)));
   if (!add.length) return entry;
   const evs = entry.events.slice();
   const seqs = entry.seqs.slice();
