@@ -1,4 +1,4 @@
-import { openStore } from '../store/index.ts';
+import { openScratchDb } from '../store/index.ts';
 import { VirtualClock, invalid } from '../shared/index.ts';
 import { DEFAULT_WORKSPACE } from './workspaces.ts';
 import { parseJourney, type JourneyDefinition } from '../journeys/index.ts';
@@ -28,7 +28,7 @@ export async function simulateJourney(omnis: Omnis, workspaceId: string, journey
   if (!events.length) throw invalid('events', 'give at least one event to start the journey');
   const start = Date.parse(events[0].at) - 60_000;
   const clock = new VirtualClock(start);
-  const db = await openStore({ dataDir: 'memory://', databaseUrl: '' });
+  const db = await openScratchDb();
   const { createOmnis } = await import('./omnis.ts');
   const sim = await createOmnis({ db, clock, pipeline: 'inline', logError: () => {} });
   try {

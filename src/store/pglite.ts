@@ -6,6 +6,8 @@ import { acquireDataDirLock } from './lock.ts';
 export interface PgliteOptions {
   /** Let the event loop take a turn before each statement. Default true; see below. */
   yieldEach?: boolean;
+  /** In memory only: start from this dump of a cluster (PGlite's dumpDataDir) instead of an empty one. */
+  loadDataDir?: Blob;
 }
 
 export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Promise<Db> {
@@ -14,7 +16,7 @@ export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Pro
   const release = inMemory ? () => {} : acquireDataDirLock(resolve(dataDir));
   let pg: PGlite;
   try {
-    pg = new PGlite(dir);
+    pg = dir ? new PGlite(dir) : new PGlite({ loadDataDir: opts.loadDataDir });
     await pg.waitReady;
   } catch (e) { release(); throw e; }
   // PGlite runs each statement synchronously on this thread and hands the connection to the
@@ -36,6 +38,7 @@ export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Pro
     kind: 'pglite',
     ...q(pg),
     transaction: fn => pg.transaction(tx => fn(q(tx))),
+    dump: () => pg.dumpDataDir('gzip'),
     async close() { try { await pg.close(); } finally { release(); } },
   };
 }

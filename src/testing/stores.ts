@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { describe } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { openStore, type Db } from '../store/index.ts';
+import { tmpdir } from 'node:os';
+import { openScratchDb, openStore, type Db } from '../store/index.ts';
 
 /**
  * The contract suite runs every storage test against both drivers. Postgres comes from
@@ -21,7 +22,8 @@ export interface TestDb { db: Db; close(): Promise<void> }
 
 export async function openTestDb(kind: 'pglite' | 'postgres'): Promise<TestDb> {
   if (kind === 'pglite') {
-    const db = await openStore({ dataDir: 'memory://', databaseUrl: '' });
+    // Migrated already, from a dump the suite's processes share (see openScratchDb).
+    const db = await openScratchDb({ cacheDir: tmpdir() });
     return { db, close: () => db.close() };
   }
   const schema = `t_${randomBytes(6).toString('hex')}`;

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listMigrations } from './migrate.ts';
+import { openScratchDb } from './scratch.ts';
+
+test('scratch databases come migrated, each its own, from one dump kept in the cache folder', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnis-scratch-'));
+  try {
+    const a = await openScratchDb({ cacheDir: dir });
+    const b = await openScratchDb({ cacheDir: dir });
+    try {
+      for (const db of [a, b]) {
+        const rows = await db.query<{ version: number }>('select version from schema_migrations order by version');
+        assert.deepEqual(rows.map(r => r.version), listMigrations().map(m => m.version));
+      }
+      await a.query(`insert into workspaces (id, name) values ('only-in-a', 'A')`);
+      const [{ n }] = await b.query<{ n: number }>(`select count(*)::int as n from workspaces where id = 'only-in-a'`);
+      assert.equal(n, 0, 'what one holds the other does not');
+    } finally { await a.close(); await b.close(); }
+    const files = readdirSync(dir);
+    assert.equal(files.length, 1);
+    assert.match(files[0], /^omnis-pglite-[0-9a-f]{16}\.tar\.gz$/);
+    assert.deepEqual([...readFileSync(join(dir, files[0])).subarray(0, 2)], [0x1f, 0x8b], 'a gzip file');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
