@@ -118,6 +118,20 @@ forEachStore('the processor runs emitted events through the stages', kind => {
     assert.ok(errors.length >= 2);
   });
 
+  test('when taking the due timers fails, firing fails (the timer loop backs off) and the timers stay', async () => {
+    await t.db.query('delete from timers');
+    await scheduleTimers(t.db, [{ id: 'stays', workspaceId: 'w', profileId: 'p', dueAt: 1, kind: 'test' }]);
+    const broken = new Error('connection lost');
+    const failing = { ...t.db, transaction: <T>(fn: (tx: Tx) => Promise<T>) => t.db.transaction(tx => fn({ ...tx, query: (sql: string, params?: unknown[]) => (sql.includes('delete from timers') ? Promise.reject(broken) : tx.query(sql, params as never)) } as Tx)) };
+    const processor = new Processor(failing, []);
+    await processor.start();
+    try {
+      await assert.rejects(processor.fireTimers(10), /connection lost/);
+    } finally { await processor.stop(); }
+    const [{ n }] = await t.db.query<{ n: number }>(`select count(*)::int as n from timers where id = 'stays'`);
+    assert.equal(n, 1);
+  });
+
   test('a stopped processor fires nothing: its timers stay rows', async () => {
     await t.db.query('delete from timers');
     await scheduleTimers(t.db, [{ id: 'idle', workspaceId: 'w', profileId: 'p', dueAt: 1, kind: 'test' }]);

@@ -194,6 +194,8 @@ export class Processor {
       });
       return taken.length;
     } catch (e) {
+      // Nothing taken: the database failed, not a timer. The caller backs off and tries again.
+      if (!taken.length) throw e;
       // As with events: one timer that fails cannot stop the others, nor fire forever.
       this.opts.onError?.(e);
       for (const r of taken) {
