@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../store/index.ts';
 import { migrate } from '../store/index.ts';
-import { AcceptJournal, EventLog, ThreadedProcessor, backlogAfter, cancelTimersOf } from '../bus/index.ts';
+import { AcceptJournal, EventLog, ThreadedProcessor, backlogAfter, cancelTimersOf, countDueTimers } from '../bus/index.ts';
 import { IngestService, KeyCache } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../shared/index.ts';
 import { WorkspaceSettings, ensureWorkspace, DEFAULT_WORKSPACE } from './workspaces.ts';
@@ -128,6 +128,8 @@ export async function createOmnis(opts: OmnisOptions) {
     async lag(): Promise<number> {
       return (journal?.pending() ?? 0) + (worker ? processor.lag() : await backlogAfter(db));
     },
+    /** Timers due and not fired yet (journey waits, segment windows): the pipeline's other backlog. */
+    timersDue: () => countDueTimers(db, clock.now()),
     async stop() {
       await journal?.close();
       if (runAudienceSync) await delivery.stop();

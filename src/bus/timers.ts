@@ -45,6 +45,13 @@ export async function scheduleTimers(q: Queryable, timers: TimerSpec[], mode: 'e
     [JSON.stringify(timers.map(t => ({ id: t.id, w: t.workspaceId, p: t.profileId, d: t.dueAt, k: t.kind, pl: t.payload ?? {} })))]);
 }
 
+/** How many timers are due at `now` and not fired yet: the pipeline's timer backlog (counted up to `cap`). */
+export async function countDueTimers(q: Queryable, now: number, cap = 100_000): Promise<number> {
+  const [{ n }] = await q.query<{ n: number }>(
+    'select count(*)::int as n from (select 1 from timers where due_at <= to_timestamp($1 / 1000.0) limit $2) d', [now, cap]);
+  return n;
+}
+
 export async function cancelTimers(q: Queryable, ids: string[]): Promise<void> {
   if (ids.length) await q.query('delete from timers where id = any($1::text[])', [ids]);
 }
