@@ -62,10 +62,11 @@ export async function cancelTimersOf(q: Queryable, profileIds: readonly string[]
 }
 
 /**
- * Takes up to `limit` timers due at `now` (or only the one with id `only`) for the pipeline's transaction: deleted there, so they fire
- * exactly once when it commits, and come back if it rolls back. Skip locked: a second pipeline
- * process firing at the same moment takes the next ones instead of waiting. Each gets a seq of
- * the log's sequence, unique among events, although no row of the log is written for it.
+ * Takes up to `limit` timers due at `now` (only the one with id `only`, when given) for the
+ * pipeline's transaction: deleted there, so they fire exactly once when it commits, and come
+ * back if it rolls back. Skip locked: a second pipeline process firing at the same moment takes
+ * the next ones instead of waiting. Each gets a seq of the log's sequence, unique among events,
+ * although no row of the log is written for it.
  */
 export async function takeDueTimers(q: Queryable, now: number, limit: number, only?: string): Promise<TimerRow[]> {
   return q.query<TimerRow>(
@@ -106,7 +107,7 @@ export class TimerLoop {
   /** The earliest due time poked since the loop last looked at the table. */
   private poked = Infinity;
 
-  /** `fire` fires every timer due at the time it is given (the processor's fireTimers) and tells how many it fired. */
+  /** `fireAt` fires every timer due at the time it is given (the processor's fireTimers) and tells how many it fired. */
   constructor(private db: Db, private clock: Clock, private fireAt: (now: number) => Promise<number>, private onError: (e: unknown) => void) {}
 
   start() { this.running = true; this.loop = this.run(); }
