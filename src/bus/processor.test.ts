@@ -118,6 +118,33 @@ forEachStore('the processor runs emitted events through the stages', kind => {
     assert.ok(errors.length >= 2);
   });
 
+  test('an event appended while a crowd of timers drains waits for one chunk of them at most', async () => {
+    await t.db.query('delete from timers');
+    await scheduleTimers(t.db, Array.from({ length: 3500 }, (_, i) => ({ id: `drain-${i}`, workspaceId: 'w', profileId: `p${i}`, dueAt: 1, kind: 'test' })));
+    const chunks = new Set<Tx>();
+    let chunksWhenAccepted = -1, chunksBeforeEvent = -1;
+    const stage: Stage = async (tx, _ws, events) => {
+      if (events.some(e => e.event === '$timer')) chunks.add(tx);
+      if (events.some(e => e.messageId === 'live')) chunksBeforeEvent = chunks.size;
+      return events;
+    };
+    const processor = new Processor(t.db, [stage], { batchSize: 1000 });
+    const log = new EventLog(t.db);
+    log.onAppend(evs => { chunksWhenAccepted = chunks.size; processor.enqueue(evs); });
+    await processor.start();
+    try {
+      const firing = processor.fireTimers(10);
+      await log.append('w', [ev('live', 'Page')]);
+      assert.equal(await firing, 3500);
+      await processor.idle();
+    } finally { await processor.stop(); }
+    assert.equal(chunks.size, 4, 'chunks of 1,000');
+    // Processed after the chunk under way (or, on PGlite's one connection, already waiting for it)
+    // when the event was accepted: not after one more, nor after the whole crowd.
+    const waited = chunksBeforeEvent - chunksWhenAccepted;
+    assert.ok(chunksWhenAccepted >= 0 && waited >= 0 && waited <= 1, `accepted after ${chunksWhenAccepted} chunks, processed after ${chunksBeforeEvent}`);
+  });
+
   test('when taking the due timers fails, firing fails (the timer loop backs off) and the timers stay', async () => {
     await t.db.query('delete from timers');
     await scheduleTimers(t.db, [{ id: 'stays', workspaceId: 'w', profileId: 'p', dueAt: 1, kind: 'test' }]);
