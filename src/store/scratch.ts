@@ -13,7 +13,8 @@ let template: Promise<Blob> | null = null;
  * about 2 s; so the first one is migrated and dumped, and every later one in the process
  * loads from that dump (about 0.6 s). The journey simulator opens one per simulation.
  * `cacheDir` keeps the dump in a file named for the migrations and PGlite's version, so other
- * processes (the test suite's) load it too.
+ * processes (the test suite's) load it too. The process's first call decides where the dump
+ * comes from; later calls reuse it whatever they pass.
  */
 export async function openScratchDb(opts: { cacheDir?: string } = {}): Promise<Db> {
   template ??= makeTemplate(opts.cacheDir).catch(e => { template = null; throw e; });
