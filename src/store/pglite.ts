@@ -10,7 +10,10 @@ export interface PgliteOptions {
   loadDataDir?: Blob;
 }
 
-export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Promise<Db> {
+/** In-process PGlite: a Db, and the whole cluster as one gzipped tarball, which `loadDataDir` opens again. */
+export type PgliteDb = Db & { dump(): Promise<Blob> };
+
+export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Promise<PgliteDb> {
   const inMemory = dataDir === 'memory://' || dataDir === '';
   const dir = inMemory ? undefined : resolve(dataDir, 'pgdata');
   const release = inMemory ? () => {} : acquireDataDirLock(resolve(dataDir));

@@ -28,7 +28,7 @@ async function makeTemplate(cacheDir?: string): Promise<Blob> {
   let dump: Blob;
   try {
     await migrate(db);
-    dump = await db.dump!();
+    dump = await db.dump();
   } finally { await db.close(); }
   if (file) {
     // Written whole, then renamed: a process reading it meanwhile finds it absent, never half written.

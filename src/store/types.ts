@@ -24,8 +24,6 @@ export interface Db extends Tx {
    * transaction to end and the two deadlock.
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** In-process PGlite only: the whole cluster as one gzipped tarball, which openPglite's `loadDataDir` opens again. */
-  dump?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
