@@ -20,6 +20,18 @@ describe('the omnis command', () => {
     }
   });
 
+  test('serve refuses a bad OMNIS_ACCEPT_JOURNAL before opening anything, naming the setting; other commands ignore it', async () => {
+    const bad = await runCli(['serve', '--port', '0'], { ...env, OMNIS_ACCEPT_JOURNAL: 'yes' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /OMNIS_ACCEPT_JOURNAL: must be 0 or 1, got "yes"/);
+    const pg = await runCli(['serve', '--port', '0'], { ...env, OMNIS_ACCEPT_JOURNAL: '1', DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+    assert.equal(pg.code, 2);
+    assert.match(pg.stderr, /OMNIS_ACCEPT_JOURNAL: applies to embedded storage only/);
+    // The journal is the server's: a one-off command opens the data folder as usual.
+    const m = await runCli(['migrate'], { ...env, OMNIS_DATA_DIR: join(dir, 'journal-ignored'), OMNIS_ACCEPT_JOURNAL: 'yes' });
+    assert.equal(m.code, 0, m.stderr);
+  });
+
   test('migrate, then keys create, list and revoke', async () => {
     const m = await runCli(['migrate'], env);
     assert.equal(m.code, 0, m.stderr);

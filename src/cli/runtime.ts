@@ -1,9 +1,12 @@
 import { OmnisError } from '../shared/index.ts';
 import { openStore, type Db } from '../store/index.ts';
 
-/** Opens the configured store (DATABASE_URL, else PGlite in OMNIS_DATA_DIR) with a clear message when the folder is taken. */
-export async function openConfiguredStore(): Promise<Db> {
-  return openStore({ thread: acceptJournal() });
+/**
+ * Opens the configured store (DATABASE_URL, else PGlite in OMNIS_DATA_DIR) with a clear message
+ * when the folder is taken. `thread`: PGlite on its own thread (the server with the accept journal).
+ */
+export async function openConfiguredStore(opts: { thread?: boolean } = {}): Promise<Db> {
+  return openStore({ thread: opts.thread });
 }
 
 export const dataDir = () => process.env.OMNIS_DATA_DIR ?? './.omnis';

@@ -85,11 +85,14 @@ export function serveCommand(program: Command) {
       const port = o.port ?? Number(process.env.PORT ?? 3000);
       const host = o.host ?? process.env.HOST ?? '127.0.0.1';
       if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, got ${o.port ?? process.env.PORT}`);
-      let db;
-      try { db = await openConfiguredStore(); } catch (e) { fail(e instanceof OmnisError ? e.message : `cannot open storage: ${(e as Error).message}`); }
+      let db, journal = false;
+      try {
+        journal = acceptJournal();
+        db = await openConfiguredStore({ thread: journal });
+      } catch (e) { fail(e instanceof OmnisError ? e.message : `cannot open storage: ${(e as Error).message}`); }
       const omnis = await createOmnis({
         db, secretKey: secretKey(), rateLimit: process.env.OMNIS_RATE_LIMIT ? Number(process.env.OMNIS_RATE_LIMIT) : undefined,
-        journalDir: acceptJournal() ? join(resolve(dataDir()), 'journal') : undefined,
+        journalDir: journal ? join(resolve(dataDir()), 'journal') : undefined,
       });
       await omnis.start();
       const keys = await ensureStartKeys(omnis);
