@@ -1,14 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createOmnis, DEFAULT_WORKSPACE } from '../src/app/index.ts';
 import { buildServer } from '../src/api/index.ts';
 import { createKey } from '../src/ingest/index.ts';
 import { type Db } from '../src/store/index.ts';
 import type { OmnisEvent } from '../src/shared/index.ts';
 import { INSERT_EVENTS_SQL_FOR_BENCH } from './sql.ts';
-import { eachStore } from './stores.ts';
+import { benchJournalDir, eachStore } from './stores.ts';
 
 /**
  * Issue 2's figures, per storage driver:
@@ -33,13 +31,9 @@ function makeEvents(n: number, tag: string) {
   }
   return out;
 }
-/** BENCH_JOURNAL=1: embedded mode journals accepted events, as `omnis serve` with OMNIS_ACCEPT_JOURNAL=1 does (PGlite on its own thread too). */
+/** Journal folders made for this run (BENCH_JOURNAL), removed at its end. */
 const journals: string[] = [];
-const journalFor = (driver: string) => {
-  if (driver !== 'pglite' || process.env.BENCH_JOURNAL !== '1') return undefined;
-  journals.push(mkdtempSync(join(tmpdir(), 'omnis-bench-journal-')));
-  return journals[journals.length - 1];
-};
+const journalFor = (db: Db) => { const d = benchJournalDir(db); if (d) journals.push(d); return d; };
 const chunk = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 function runLoad(data: object): Promise<{ elapsedMs: number; latencies: number[] }> {
@@ -65,7 +59,7 @@ async function baseline(db: Db, events: ReturnType<typeof makeEvents>): Promise<
 async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>, report: (l: string) => void): Promise<void> {
   const { db, cleanup } = await open();
   try {
-    const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), batchSize: process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined, journalDir: journalFor(name) });
+    const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), batchSize: process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined, journalDir: journalFor(db) });
     await omnis.start();
     const app = await buildServer(omnis);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -101,7 +95,7 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
     const alone = await pipelineAlone(db);
     report(`ingest [${name}] pipeline alone (${EVENTS.toLocaleString('en')} events of new users already in the log, nothing else running): ${Math.round(alone).toLocaleString('en')} events/s = ${(alone / base).toFixed(2)}× baseline`);
     // Last: the events it appends stay unprocessed.
-    const bare = await acceptAlone(db, journalFor(name));
+    const bare = await acceptAlone(db, journalFor(db));
     report(`ingest [${name}] baseline for the accept latency: the same steady 5,000 events/s with no pipeline running (appends only): p50 ${pct(bare, 50).toFixed(1)} ms, p99 ${pct(bare, 99).toFixed(1)} ms`);
   } finally {
     await cleanup();

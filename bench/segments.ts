@@ -31,6 +31,7 @@ import { createKey } from '../src/ingest/index.ts';
 import { migrate, openStore, type Db, type Tx } from '../src/store/index.ts';
 import { segmentComputeJob, DefinitionCache, COMPUTE_JOB, type Condition } from '../src/segments/index.ts';
 import { systemClock, type OmnisEvent } from '../src/shared/index.ts';
+import { BENCH_JOURNAL, benchJournalDir } from './stores.ts';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const PROFILES = env('BENCH_PROFILES', 1_000_000);
@@ -89,7 +90,7 @@ export async function withStore<T>(driver: 'postgres' | 'pglite', fn: (db: Db) =
   })();
   open.add(cleanup);
   try {
-    db = driver === 'postgres' ? await openStore({ databaseUrl: PG_URL, schema, poolSize: 8 }) : await openStore({ dataDir: dir, databaseUrl: '', thread: process.env.BENCH_JOURNAL === '1' });
+    db = driver === 'postgres' ? await openStore({ databaseUrl: PG_URL, schema, poolSize: 8 }) : await openStore({ dataDir: dir, databaseUrl: '', thread: BENCH_JOURNAL });
     return await fn(db);
   } finally {
     await cleanup();
@@ -101,8 +102,7 @@ export interface Running { omnis: Omnis; url: string; auth: string }
 
 /** A whole Omnis (pipeline, dispatcher, HTTP API on loopback), stopped afterwards whatever happens. */
 export async function withOmnis<T>(db: Db, fn: (r: Running) => Promise<T>): Promise<T> {
-  // BENCH_JOURNAL=1: embedded mode journals accepted events, as `omnis serve` with OMNIS_ACCEPT_JOURNAL=1 does.
-  const journalDir = db.kind === 'pglite' && process.env.BENCH_JOURNAL === '1' ? mkdtempSync(join(tmpdir(), 'omnis-bench-journal-')) : undefined;
+  const journalDir = benchJournalDir(db);
   const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), journalDir });
   await omnis.start();
   try {

@@ -4,6 +4,17 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openStore, type Db } from '../src/store/index.ts';
 
+/**
+ * BENCH_JOURNAL=1: embedded mode as `omnis serve` runs it with OMNIS_ACCEPT_JOURNAL=1: PGlite on
+ * its own thread, and accepted events answered from an accept journal.
+ */
+export const BENCH_JOURNAL = process.env.BENCH_JOURNAL === '1';
+
+/** A fresh journal folder for an Omnis on `db` when BENCH_JOURNAL asks for one (PGlite only); the caller removes it. */
+export function benchJournalDir(db: Pick<Db, 'kind'>): string | undefined {
+  return BENCH_JOURNAL && db.kind === 'pglite' ? mkdtempSync(join(tmpdir(), 'omnis-bench-journal-')) : undefined;
+}
+
 export type Opened = { db: Db; cleanup: () => Promise<void> };
 export type BenchRun = (name: 'postgres' | 'pglite', open: () => Promise<Opened>, report: (l: string) => void) => Promise<void>;
 
@@ -22,7 +33,7 @@ export async function eachStore(bench: string, run: BenchRun, report: (l: string
   }, report).catch(e => report(`${bench} [postgres] skipped: ${(e as Error).message}`));
   if (drivers.includes('pglite')) await run('pglite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'omnis-bench-'));
-    const db = await openStore({ dataDir: dir, databaseUrl: '', thread: process.env.BENCH_JOURNAL === '1' });
+    const db = await openStore({ dataDir: dir, databaseUrl: '', thread: BENCH_JOURNAL });
     return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
   }, report);
 }
