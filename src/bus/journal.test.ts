@@ -82,6 +82,33 @@ forEachStore('the accept journal', kind => {
     } finally { await j2.close(); rmSync(dir, { recursive: true, force: true }); }
   });
 
+  test('a line longer than one move reads is still moved whole, and moves split between lines', async () => {
+    fresh();
+    // Each line is about 250 bytes; a move reads 100 at first, so it must read on to the line's end.
+    const j = await open(undefined, { moveBytes: 100 });
+    try {
+      await j.accept('default', [ev('d-1'), ev('d-2')]);
+      await j.accept('default', [ev('d-3')]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([j.drained(), new Promise((_, no) => { timer = setTimeout(() => no(new Error('the long lines never reached the log')), 10_000); })]);
+      clearTimeout(timer);
+      assert.deepEqual(await logged('d-'), ['d-1', 'd-2', 'd-3']);
+      assert.equal(j.pending(), 0);
+    } finally { await j.close(); rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  test('closing moves what was accepted into the log before it returns', async () => {
+    fresh();
+    const j = await open();
+    try {
+      await j.accept('default', [ev('e-1')]);
+    } finally { await j.close(); }
+    try {
+      assert.deepEqual(await logged('e-'), ['e-1']);
+      await assert.rejects(j.accept('default', [ev('e-2')]), /the accept journal is closed/);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
   test('segments roll past their size, are read in order across the boundary, and are deleted once moved', async () => {
     fresh();
     const j = await open(undefined, { segmentBytes: 600, moveBytes: 700 });
