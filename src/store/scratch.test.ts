@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listMigrations } from './migrate.ts';
@@ -24,5 +24,22 @@ test('scratch databases come migrated, each its own, from one dump kept in the c
     assert.equal(files.length, 1);
     assert.match(files[0], /^omnis-pglite-[0-9a-f]{16}\.tar\.gz$/);
     assert.deepEqual([...readFileSync(join(dir, files[0])).subarray(0, 2)], [0x1f, 0x8b], 'a gzip file');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('a damaged cache file is made again instead of failing every scratch database', async () => {
+  // A fresh copy of the module for each step: the dump is memoized per module instance.
+  const fresh = async () => (await import(`./scratch.ts?instance=${Math.random()}`) as typeof import('./scratch.ts')).openScratchDb;
+  const dir = mkdtempSync(join(tmpdir(), 'omnis-scratch-'));
+  try {
+    await (await (await fresh())({ cacheDir: dir })).close();
+    const [name] = readdirSync(dir);
+    writeFileSync(join(dir, name), 'not a tarball');
+    const db = await (await fresh())({ cacheDir: dir });
+    try {
+      const rows = await db.query<{ version: number }>('select version from schema_migrations order by version');
+      assert.equal(rows.length, listMigrations().length);
+    } finally { await db.close(); }
+    assert.deepEqual([...readFileSync(join(dir, name)).subarray(0, 2)], [0x1f, 0x8b], 'the file was made again');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

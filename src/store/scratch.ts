@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Db } from './types.ts';
 import { openPglite } from './pglite.ts';
 import { listMigrations, migrate } from './migrate.ts';
 
-let template: Promise<Blob> | null = null;
+let template: Promise<{ dump: Blob; file: string | null }> | null = null;
 
 /**
  * A throwaway in-memory database, already migrated. Creating an empty PGlite cluster takes
@@ -18,12 +18,21 @@ let template: Promise<Blob> | null = null;
  */
 export async function openScratchDb(opts: { cacheDir?: string } = {}): Promise<Db> {
   template ??= makeTemplate(opts.cacheDir).catch(e => { template = null; throw e; });
-  return openPglite('memory://', { loadDataDir: await template });
+  const { dump, file } = await template;
+  try {
+    return await openPglite('memory://', { loadDataDir: dump });
+  } catch (e) {
+    // A cached file that does not load (damaged on disk) is made again, once.
+    if (!file) throw e;
+    rmSync(file, { force: true });
+    template = makeTemplate(opts.cacheDir, false);
+    return openPglite('memory://', { loadDataDir: (await template).dump });
+  }
 }
 
-async function makeTemplate(cacheDir?: string): Promise<Blob> {
+async function makeTemplate(cacheDir?: string, readCache = true): Promise<{ dump: Blob; file: string | null }> {
   const file = cacheDir ? join(cacheDir, `omnis-pglite-${templateKey()}.tar.gz`) : null;
-  if (file) { try { return new Blob([readFileSync(file)]); } catch { /* not made yet */ } }
+  if (file && readCache) { try { return { dump: new Blob([readFileSync(file)]), file }; } catch { /* not made yet */ } }
   const db = await openPglite('memory://');
   let dump: Blob;
   try {
@@ -36,7 +45,7 @@ async function makeTemplate(cacheDir?: string): Promise<Blob> {
     writeFileSync(part, Buffer.from(await dump.arrayBuffer()));
     renameSync(part, file);
   }
-  return dump;
+  return { dump, file: null };
 }
 
 /** Changes with any migration and with PGlite's version (its package.json is not exported: found beside its entry). */
