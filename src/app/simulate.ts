@@ -1,7 +1,7 @@
 import { openScratchDb } from '../store/index.ts';
 import { VirtualClock, invalid } from '../shared/index.ts';
 import { DEFAULT_WORKSPACE } from './workspaces.ts';
-import { parseJourney, type JourneyDefinition } from '../journeys/index.ts';
+import { journeyTrails, parseJourney, type JourneyDefinition } from '../journeys/index.ts';
 import { createKey } from '../ingest/index.ts';
 import type { Omnis } from './omnis.ts';
 
@@ -75,8 +75,8 @@ export async function simulateJourney(omnis: Omnis, workspaceId: string, journey
 
 async function trace(sim: Omnis, journeyId: string): Promise<TraceEntry[]> {
   const iso = (d: Date) => d.toISOString();
-  const [steps, messages, audiences, runs] = await Promise.all([
-    sim.db.query<{ step_id: string; action: string; detail: string | null; at: Date; id: number }>('select id, step_id, action, detail, at from journey_step_log where journey_id = $1 order by at, id', [journeyId]),
+  const [trails, messages, audiences, runs] = await Promise.all([
+    journeyTrails(sim.db, journeyId),
     sim.db.query<{ id: string; channel: string; template_key: string; step_id: string; status: string; reason: string | null; send_at: Date; rendered: Record<string, unknown> | null; sent_at: Date | null }>(
       'select id, channel, template_key, step_id, status, reason, send_at, rendered, sent_at from messages where journey_id = $1 order by send_at, created_at', [journeyId]),
     sim.db.query<{ audience: string; platforms: string[]; offer: unknown; added_at: Date; removed_at: Date | null; removed_reason: string | null }>('select * from audience_memberships where journey_id = $1 order by added_at', [journeyId]),
@@ -85,11 +85,13 @@ async function trace(sim: Omnis, journeyId: string): Promise<TraceEntry[]> {
   // Within one instant, entries keep the order things happened in: a message sits right after
   // the step entry that queued it.
   const out: (TraceEntry & { seq: number })[] = [];
-  for (const s of steps) out.push({ at: iso(s.at), kind: 'step', step: s.step_id, action: s.action, detail: s.detail, seq: s.id });
+  // Steps numbered in the order they were taken: runs in the order they entered, each run's trail in order.
+  const taken = trails.flatMap(r => r.steps).map((s, seq) => ({ ...s, seq, time: Date.parse(s.at) }));
+  for (const s of taken) out.push({ at: s.at, kind: 'step', step: s.step, action: s.action, detail: s.detail, seq: s.seq });
   for (const m of messages) {
     const at = m.sent_at ?? m.send_at;
-    const entered = steps.filter(s => s.step_id === m.step_id && s.action === 'entered' && s.at.getTime() <= m.send_at.getTime()).pop();
-    const seq = entered && entered.at.getTime() === at.getTime() ? entered.id + 0.5 : Infinity;
+    const entered = taken.filter(s => s.step === m.step_id && s.action === 'entered' && s.time <= m.send_at.getTime()).pop();
+    const seq = entered && entered.time === at.getTime() ? entered.seq + 0.5 : Infinity;
     out.push({ at: iso(at), kind: 'message', step: m.step_id, channel: m.channel, template: m.template_key, status: m.status, reason: m.reason, rendered: m.rendered, seq });
   }
   for (const a of audiences) {

@@ -240,9 +240,11 @@ async function scenario(store: Store, random: (() => number) | null, maxOps: num
        from messages m join message_status_history h on h.message_id = m.id group by m.id, m.template_key, m.channel order by 1`);
   const runs = await q.query<{ line: string }>(`select j.name || ' | ' || r.status || ' | ' || coalesce(r.end_reason, '') as line from journey_runs r join journeys j on j.id = r.journey_id order by 1`);
   const audiences = await q.query<{ line: string }>(`select audience || ' | ' || coalesce(removed_reason, 'open') as line from audience_memberships order by 1`);
-  // Each step ran once per run: as many entries in the step log as without crashes.
+  // Each step ran once per run: as many entries in the runs' trails as without crashes.
   const stepLog = await q.query<{ line: string }>(
-    `select j.name || ' | ' || l.step_id || ' | ' || l.action || ' | ' || count(*) as line from journey_step_log l join journeys j on j.id = l.journey_id group by j.name, l.step_id, l.action order by 1`);
+    `select j.name || ' | ' || (e->>0) || ' | ' || (e->>1) || ' | ' || count(*) as line
+       from journey_runs r join journeys j on j.id = r.journey_id cross join lateral jsonb_array_elements(r.trail) e
+      group by j.name, e->>0, e->>1 order by 1`);
   // Exactly once at the provider: one captured copy per sent message, none for any other, one outbox row per key.
   const [check] = await q.query<{ sent: number; captured: number; captured_ids: number; orphans: number; keys: number; rows: number; dead: number; stuck: number }>(
     `select (select count(*)::int from messages where status = 'sent') as sent,

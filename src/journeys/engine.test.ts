@@ -91,12 +91,12 @@ forEachStore('journey engine', kind => {
     await t.omnis.settle();
     const runs = await t.omnis.db.query<{ id: string; status: string }>('select id, status from journey_runs where journey_id = $1', [j.json.id]);
     assert.deepEqual(runs.map(x => x.status), ['completed']);
-    const log = await t.omnis.db.query<{ step_id: string; action: string }>('select step_id, action from journey_step_log where run_id = $1 order by id', [runs[0].id]);
-    assert.deepEqual(log.map(x => `${x.step_id} ${x.action}`), ['tag entered', 'tag left', 'end entered', 'end left']);
+    const [{ trail }] = await t.omnis.db.query<{ trail: [string, string, number, string?][] }>('select trail from journey_runs where id = $1', [runs[0].id]);
+    assert.deepEqual(trail.map(x => `${x[0]} ${x[1]}`), ['tag entered', 'tag left', 'end entered', 'end left']);
   });
 
-  test('the step log keeps a detail with quotes, commas, braces and backslashes as it was', async () => {
-    // Step-log rows go to the database as arrays; an exit's detail carries the event's name as sent.
+  test("a run's trail keeps a detail with quotes, commas, braces and backslashes as it was", async () => {
+    // Trails go to the database inside a JSON document; an exit's detail carries the event's name as sent.
     const odd = 'Left "the {shop}", sadly \\ for now';
     const j = await t.admin('POST', '/api/v1/journeys', {
       name: 'Odd exit', entry: { event: 'Came In' }, exit: [{ event: odd }], start: 'w',
@@ -107,9 +107,8 @@ forEachStore('journey engine', kind => {
     await t.omnis.settle();
     await t.track('/v1/track', { userId: 'odd-1', event: odd });
     await t.omnis.settle();
-    const log = await t.omnis.db.query<{ step_id: string; action: string; detail: string | null }>(
-      'select step_id, action, detail from journey_step_log where journey_id = $1 order by id', [j.json.id]);
-    assert.deepEqual(log.map(x => [x.step_id, x.action, x.detail]), [['w', 'entered', null], ['w', 'left', `exit event ${odd}`]]);
+    const [{ trail }] = await t.omnis.db.query<{ trail: [string, string, number, string?][] }>('select trail from journey_runs where journey_id = $1', [j.json.id]);
+    assert.deepEqual(trail.map(x => [x[0], x[1], x[3] ?? null]), [['w', 'entered', null], ['w', 'left', `exit event ${odd}`]]);
   });
 
   test('re-entry counts the runs of profiles merged into the one entering', async () => {
@@ -163,6 +162,10 @@ forEachStore('journey engine', kind => {
     assert.equal(exp.exportedAt, new Date(clock.now()).toISOString(), 'the export is stamped by the clock');
     assert.deepEqual(exp.messages.map((m: { templateKey: string; status: string; history: unknown[] }) => `${m.templateKey}:${m.status}:${m.history.length > 0}`), ['cart:sent:true']);
     assert.deepEqual(exp.journeyRuns.map((r: { journeyId: string; status: string; step: string }) => [r.journeyId, r.status, r.step]), [[j.json.id, 'active', 'w']]);
+    const joined = new Date(clock.now()).toISOString();
+    assert.deepEqual(exp.journeyRuns[0].steps, [
+      { step: 'mail', action: 'entered', at: joined, detail: null }, { step: 'mail', action: 'left', at: joined, detail: null }, { step: 'w', action: 'entered', at: joined, detail: null },
+    ], 'the export shows the steps the run took');
     assert.deepEqual(exp.segments.map((x: { segmentId: string; exitedAt: string | null }) => [x.segmentId, x.exitedAt]), [[seg.json.id, null]]);
     assert.deepEqual(exp.audiences, []);
 

@@ -48,6 +48,25 @@ forEachStore('journey live view', kind => {
     } finally { await t.close(); }
   });
 
+  test("a run's arrival at a step is when it entered that step, not the journey", async () => {
+    const t = await startTestOmnis(kind);
+    try {
+      const id = await publish(t, {
+        name: 'Two waits', entry: { event: 'Signed Up' }, start: 'first',
+        steps: { first: { type: 'wait', for: '1d', next: 'second' }, second: { type: 'wait', for: '1d', next: 'end' }, end: { type: 'exit' } },
+      });
+      await person(t, 'dee');
+      await track(t, 'dee', 'Signed Up');
+      await t.omnis.settle();
+      const entered = t.clock.now();
+      await advance(t, 25 * H);
+      const at = (await t.admin('GET', `/api/v1/journeys/${id}/steps/second/runs`)).json.data;
+      assert.deepEqual(at.map((r: { since: string }) => r.since), [new Date(entered + 24 * H).toISOString()]);
+      const s = (await t.admin('GET', `/api/v1/journeys/${id}/stats`)).json;
+      assert.deepEqual([s.steps.first.entered, s.steps.first.movedOn, s.steps.second.entered, s.steps.second.movedOn, s.steps.second.waiting], [1, 1, 1, 0, 1]);
+    } finally { await t.close(); }
+  });
+
   test('validate reports every broken step at once, and what only publishing refuses', async () => {
     const t = await startTestOmnis(kind);
     try {

@@ -3,7 +3,9 @@
  * each step's messages earned (opens, clicks) and how many of the runs that passed through
  * it converted, and per-journey totals for the list.
  */
-import type { Db } from '../store/index.ts';
+import type { Db, Queryable } from '../store/index.ts';
+import { trailSteps, type TrailStep } from './engine/runs.ts';
+import type { TrailEntry } from './engine/types.ts';
 import { ms } from '../store/index.ts';
 import { invalid } from '../shared/index.ts';
 
@@ -24,7 +26,7 @@ export async function runsAtStep(db: Db, journeyId: string, stepId: string, opts
   const rows = await db.query<{ id: string; profile_id: string; version: number; since: Date; waiting: { kind?: string } | null }>(
     `select * from (
        select r.id, r.profile_id, r.version, r.waiting,
-              coalesce((select max(l.at) from journey_step_log l where l.run_id = r.id and l.step_id = r.step and l.action = 'entered'), r.entered_at) as since
+              coalesce((select to_timestamp(max((e->>2)::float8) / 1000) from jsonb_array_elements(r.trail) e where e->>0 = r.step and e->>1 = 'entered'), r.entered_at) as since
          from journey_runs r where r.journey_id = $1 and r.status = 'active' and r.step = $2) x
       where $3::timestamptz is null or (x.since, x.id) > ($3::timestamptz, $4::text)
       order by x.since, x.id limit $5`,
@@ -57,8 +59,8 @@ export async function stepOutcomes(db: Db, journeyId: string): Promise<Record<st
         group by m.step_id`, [journeyId]),
     db.query<{ step_id: string; conversions: number; revenue: number }>(
       `select s.step_id, count(*)::int as conversions, coalesce(sum(r.revenue), 0)::float8 as revenue
-         from (select distinct step_id, run_id from journey_step_log where journey_id = $1 and action = 'entered') s
-         join journey_runs r on r.id = s.run_id and r.status = 'converted'
+         from journey_runs r cross join lateral (select distinct e->>0 as step_id from jsonb_array_elements(r.trail) e where e->>1 = 'entered') s
+        where r.journey_id = $1 and r.status = 'converted'
         group by s.step_id`, [journeyId]),
   ]);
   const out: Record<string, StepOutcome> = {};
@@ -66,6 +68,12 @@ export async function stepOutcomes(db: Db, journeyId: string): Promise<Record<st
   for (const r of engagement) { at(r.step_id).opens = r.opens; at(r.step_id).clicks = r.clicks; }
   for (const r of conversions) { at(r.step_id).conversions = r.conversions; at(r.step_id).revenue = Number(r.revenue); }
   return out;
+}
+
+/** Every step each run of the journey took, runs in the order they entered, each run's steps in order. */
+export async function journeyTrails(db: Queryable, journeyId: string): Promise<{ runId: string; steps: TrailStep[] }[]> {
+  const rows = await db.query<{ id: string; trail: TrailEntry[] }>('select id, trail from journey_runs where journey_id = $1 order by entered_at, id', [journeyId]);
+  return rows.map(r => ({ runId: r.id, steps: trailSteps(r.trail) }));
 }
 
 /** Runs entered and converted per journey of a workspace, for the journey list. */

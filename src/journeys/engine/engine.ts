@@ -10,7 +10,7 @@ export interface StepContext {
   tx: Tx; now: number; outbox: StepOutbox; emit: Emit;
   /** The event that moved the run, rendered into messages as `event`. */
   trigger: EvalEvent | null;
-  /** Run and step-log rows, written when the stage is done with the batch. */
+  /** Runs (with the steps they took) and timers, written when the stage is done with the batch. */
   writes: JourneyWrites;
   /** The batch's own profiles, when the profile stage shared them (read instead of the database). */
   profileOf?: (id: string) => ProfileView | undefined;

@@ -1,12 +1,16 @@
 import type { Queryable } from '../../store/index.ts';
 import { ms, msOrNull } from '../../store/index.ts';
-import type { Run, RunStatus, Waiting } from './types.ts';
+import type { Run, RunStatus, TrailEntry, Waiting } from './types.ts';
 
 interface RunRow {
   id: string; workspace_id: string; journey_id: string; version: number; profile_id: string; status: RunStatus; step: string | null;
   waiting: Waiting | null; path: string | null; holdout: boolean; entered_at: Date; goal_until: Date | null; ended_at: Date | null;
   end_reason: string | null; converted_at: Date | null; revenue: number;
 }
+
+/** The run's columns but its trail: the engine appends to trails without reading them. */
+const COLUMNS = ['id', 'workspace_id', 'journey_id', 'version', 'profile_id', 'status', 'step', 'waiting', 'path', 'holdout', 'entered_at', 'goal_until', 'ended_at', 'end_reason', 'converted_at', 'revenue'];
+const columns = (alias: string) => COLUMNS.map(c => `${alias}.${c}`).join(', ');
 
 const toRun = (r: RunRow): Run => ({
   id: r.id, workspaceId: r.workspace_id, journeyId: r.journey_id, version: r.version, profileId: r.profile_id, status: r.status,
@@ -24,7 +28,7 @@ const toRun = (r: RunRow): Run => ({
 export async function activeRuns(q: Queryable, profileIds: readonly string[]): Promise<Run[]> {
   if (!profileIds.length) return [];
   const rows = await q.query<RunRow & { live: string }>(
-    `select r.*, coalesce((select m.merged_into from profiles m where m.id = r.profile_id), r.profile_id) as live from journey_runs r
+    `select ${columns('r')}, coalesce((select m.merged_into from profiles m where m.id = r.profile_id), r.profile_id) as live from journey_runs r
       where r.status = 'active' and r.profile_id = any(array(select unnest($1::text[]) union all select id from profiles where merged_into = any($1::text[])))
       order by r.entered_at, r.id for update`, [profileIds]);
   const runs = rows.map(toRun);
@@ -46,7 +50,7 @@ export async function followMerge(q: Queryable, run: Run, live: string): Promise
 }
 
 export async function runById(q: Queryable, id: string): Promise<Run | null> {
-  const rows = await q.query<RunRow>('select * from journey_runs where id = $1 for update', [id]);
+  const rows = await q.query<RunRow>(`select ${columns('r')} from journey_runs r where id = $1 for update`, [id]);
   return rows[0] ? toRun(rows[0]) : null;
 }
 
@@ -61,8 +65,8 @@ export async function latestRuns(q: Queryable, pairs: readonly { profileId: stri
   const rows = await q.query<RunRow & { live: string }>(
     `with k(live, journey) as (select * from unnest($1::text[], $2::text[])),
           ids(id, live, journey) as (select live, live, journey from k union all select p.id, k.live, k.journey from profiles p join k on k.live = p.merged_into where p.merged_into = any($1::text[]))
-     select distinct on (ids.live, ids.journey) ids.live, r.* from ids
-       cross join lateral (select * from journey_runs r where r.profile_id = ids.id and r.journey_id = ids.journey
+     select distinct on (ids.live, ids.journey) ids.live, ${columns('r')} from ids
+       cross join lateral (select ${columns('r')} from journey_runs r where r.profile_id = ids.id and r.journey_id = ids.journey
                             order by r.entered_at desc, r.id desc limit 1) r
       order by ids.live, ids.journey, r.entered_at desc, r.id desc`, [pairs.map(p => p.profileId), pairs.map(p => p.journeyId)]);
   return new Map(rows.map(r => [runKey(r.live, r.journey_id), toRun(r)]));
@@ -78,8 +82,15 @@ export async function endRunsOfForgotten(q: Queryable, profileIds: readonly stri
       where profile_id = any($1::text[]) and status = 'active'`, [profileIds, now]);
 }
 
-/** The customer's journey runs, for their access export. */
-export async function runsOfProfiles(q: Queryable, profileIds: readonly string[]): Promise<Run[]> {
+/** A step a run entered or left, as the API and exports show it. */
+export interface TrailStep { step: string; action: 'entered' | 'left'; at: string; detail: string | null }
+
+export const trailSteps = (trail: TrailEntry[]): TrailStep[] =>
+  trail.map(([step, action, at, detail]) => ({ step, action, at: new Date(at).toISOString(), detail: detail ?? null }));
+
+/** The customer's journey runs with the steps each took, for their access export. */
+export async function runsOfProfiles(q: Queryable, profileIds: readonly string[]): Promise<(Run & { steps: TrailStep[] })[]> {
   if (!profileIds.length) return [];
-  return (await q.query<RunRow>('select * from journey_runs where profile_id = any($1::text[]) order by entered_at, id', [[...profileIds]])).map(toRun);
+  const rows = await q.query<RunRow & { trail: TrailEntry[] }>('select * from journey_runs where profile_id = any($1::text[]) order by entered_at, id', [[...profileIds]]);
+  return rows.map(r => ({ ...toRun(r), steps: trailSteps(r.trail) }));
 }

@@ -25,6 +25,9 @@ export interface Run {
   convertedAt: number | null; revenue: number;
 }
 
+/** One entry of a run's trail (journey_runs.trail): [step, action, epoch ms], and the detail when there is one. */
+export type TrailEntry = [stepId: string, action: 'entered' | 'left', at: number, detail?: string];
+
 export const JOURNEY_TIMER = 'journey';
 
 export interface TimerPayload { kind: typeof JOURNEY_TIMER; what: 'wait' | 'timeout' | 'fallback' | 'goal_window' | 'audience_expiry'; runId?: string; timerId: string; membershipId?: number }

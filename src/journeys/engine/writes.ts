@@ -1,27 +1,27 @@
 import type { Tx } from '../../store/index.ts';
 import { newId } from '../../shared/index.ts';
 import { cancelTimers, scheduleTimers, type TimerSpec } from '../../bus/index.ts';
-import { JOURNEY_TIMER, type Outbox, type OutboxInput, type Run, type StepOutbox, type TimerPayload } from './types.ts';
+import { JOURNEY_TIMER, type TrailEntry, type Outbox, type OutboxInput, type Run, type StepOutbox, type TimerPayload } from './types.ts';
 import { runKey } from './runs.ts';
 
 const later = (a: Run, b: Run) => a.enteredAt > b.enteredAt || (a.enteredAt === b.enteredAt && a.id > b.id);
 const t = (v: number | null) => (v === null ? null : new Date(v).toISOString());
 
-interface StepRow { journeyId: string; version: number; runId: string; profileId: string; stepId: string; action: 'entered' | 'left'; detail: string | null; at: string }
 
 /**
- * The run rows, step-log rows and timers one pipeline batch writes, gathered and written in a
- * few statements when the journey stage is done with the batch, instead of a statement per
- * transition. A run is written as it stands at the end (the last of its saves); the log
- * keeps its order. Reads within the batch that must see these go through `latest`. Nothing
- * reads the timers table within a batch, so timers only need their last word: scheduled or
- * cancelled.
+ * The run rows and timers one pipeline batch writes, gathered and written in a few statements
+ * when the journey stage is done with the batch, instead of a statement per transition. A run
+ * is written as it stands at the end (the last of its saves), with the steps it took in the
+ * batch appended to its trail in the same statement, in order. Reads within the batch that
+ * must see these go through `latest`. Nothing reads the timers table within a batch, so
+ * timers only need their last word: scheduled or cancelled.
  */
 export class JourneyWrites {
   private runs = new Map<string, Run>();
   /** The newest run saved per profile and journey, for re-entry rules. */
   private newest = new Map<string, Run>();
-  private steps: StepRow[] = [];
+  /** Trail entries taken in this batch, per run id, in order. */
+  private steps = new Map<string, TrailEntry[]>();
   private timers = new Map<string, TimerSpec>();
   /** Timers cancelled in this batch that earlier batches may have written. */
   private cancelled = new Set<string>();
@@ -45,8 +45,12 @@ export class JourneyWrites {
     if (!cur || later(r, cur)) this.newest.set(k, r);
   }
 
+  /** A transition of the run's; the run is saved with it. */
   step(r: Run, stepId: string, action: 'entered' | 'left', at: number, detail: string | null = null) {
-    this.steps.push({ journeyId: r.journeyId, version: r.version, runId: r.id, profileId: r.profileId, stepId, action, detail, at: t(at)! });
+    let trail = this.steps.get(r.id);
+    if (!trail) this.steps.set(r.id, (trail = []));
+    trail.push(detail === null ? [stepId, action, at] : [stepId, action, at, detail]);
+    this.run(r);
   }
 
   /** A message queued under a chosen id turned out to exist already under `to` (a replay): runs waiting on it follow. */
@@ -71,29 +75,20 @@ export class JourneyWrites {
       const runs = [...this.runs.values()].map(r => ({
         id: r.id, w: r.workspaceId, j: r.journeyId, v: r.version, p: r.profileId, s: r.status, step: r.step, waiting: r.waiting, path: r.path,
         holdout: r.holdout, e: t(r.enteredAt), g: t(r.goalUntil), end: t(r.endedAt), reason: r.endReason, conv: t(r.convertedAt), rev: r.revenue,
+        trail: this.steps.get(r.id) ?? [],
       }));
       this.runs.clear();
       this.newest.clear();
+      this.steps.clear();
       await tx.query(
-        `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, waiting, path, holdout, entered_at, goal_until, ended_at, end_reason, converted_at, revenue)
-         select x.id, x.w, x.j, x.v, x.p, x.s, x.step, x.waiting, x.path, x.holdout, x.e, x.g, x."end", x.reason, x.conv, x.rev
+        `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, waiting, path, holdout, entered_at, goal_until, ended_at, end_reason, converted_at, revenue, trail)
+         select x.id, x.w, x.j, x.v, x.p, x.s, x.step, x.waiting, x.path, x.holdout, x.e, x.g, x."end", x.reason, x.conv, x.rev, x.trail
            from jsonb_to_recordset($1::jsonb) as x(id text, w text, j text, v int, p text, s text, step text, waiting jsonb, path text, holdout boolean,
-                e timestamptz, g timestamptz, "end" timestamptz, reason text, conv timestamptz, rev float8)
+                e timestamptz, g timestamptz, "end" timestamptz, reason text, conv timestamptz, rev float8, trail jsonb)
          on conflict (id) do update set profile_id = excluded.profile_id, status = excluded.status, step = excluded.step, waiting = excluded.waiting,
            path = excluded.path, holdout = excluded.holdout, goal_until = excluded.goal_until, ended_at = excluded.ended_at, end_reason = excluded.end_reason,
-           converted_at = excluded.converted_at, revenue = excluded.revenue`,
+           converted_at = excluded.converted_at, revenue = excluded.revenue, trail = journey_runs.trail || excluded.trail`,
         [JSON.stringify(runs)]);
-    }
-    if (this.steps.length) {
-      const steps = this.steps;
-      this.steps = [];
-      // In the order they happened: the ids follow the arrays' order. Scalar columns go as arrays,
-      // which Postgres reads faster than a JSON document of the same rows.
-      await tx.query(
-        `insert into journey_step_log (journey_id, version, run_id, profile_id, step_id, action, detail, at)
-         select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])`,
-        [steps.map(x => x.journeyId), steps.map(x => x.version), steps.map(x => x.runId), steps.map(x => x.profileId),
-          steps.map(x => x.stepId), steps.map(x => x.action), steps.map(x => x.detail), steps.map(x => x.at)]);
     }
   }
 }
