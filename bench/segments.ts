@@ -174,6 +174,25 @@ export function watch(db: Db, sql: string, params: unknown[], everyMs: number, f
   return { seen, async stop() { stopped = true; await loop; } };
 }
 
+/**
+ * Polls a count every `everyMs` and dates each newly counted row by the poll that first
+ * counted it: for rows updated in place, which have no increasing id to watch. `seen` holds one
+ * time per counted row.
+ */
+export function watchCount(db: Db, sql: string, params: unknown[], everyMs: number) {
+  const seen: number[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const [{ c }] = await db.query<{ c: number }>(sql, params);
+      const at = Date.now();
+      while (seen.length < c) seen.push(at);
+      await sleep(everyMs);
+    }
+  })();
+  return { seen, async stop() { stopped = true; await loop; } };
+}
+
 const event = (o: Partial<OmnisEvent> & Pick<OmnisEvent, 'messageId' | 'type'>, now: number): OmnisEvent => ({
   event: null, userId: null, anonymousId: null, channel: 'web', timestamp: now, receivedAt: now, sourceId: null, properties: {}, traits: {}, context: {}, ...o,
 });
