@@ -46,7 +46,7 @@ async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Pr
   const messaging = createMessaging({
     db, clock: systemClock, secretKey: 'bench-secret-0123456789abcdef',
     loadTemplate: async (_ws, key, channel) => TEMPLATES.find(t => t.key === key && t.channel === channel) ?? null,
-    loadProfile: async (_ws, id) => profileOf(id),
+    loadProfiles: async (_ws, ids) => new Map(ids.map(id => [id, profileOf(id)])),
     dispatcher: { concurrency: CONCURRENCY },
     onError: e => console.error(e),
   });

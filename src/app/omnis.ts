@@ -84,7 +84,7 @@ export async function createOmnis(opts: OmnisOptions) {
     headersFor: m => unsubscribeHeaders(publicUrl, secretKey, m),
     decorate: (m, content) => trackEmail(publicUrl, secretKey, m, content),
     loadTemplate: (ws, key, channel, locale) => templates.load(ws, key, channel, locale),
-    loadProfile: (_ws, profileId) => loadMessagingProfile(db, profileId),
+    loadProfiles: (_ws, profileIds) => loadMessagingProfiles(db, profileIds),
     policy: (tx, m, profile, now) => journeys.checkAtSend(tx, m, profile.timezone, now),
     // Delivery and engagement facts go back through the log like any event, pinned to their profile.
     emit: async (ws, events) => { await log.append(ws, events); },
@@ -156,14 +156,14 @@ const eraseEverywhere: EraseProfiles = async (tx, workspaceId, ids, now) => {
   await forgetMembers(tx, ids);
 };
 
-/** What the outbox reads about a recipient at send time. */
-async function loadMessagingProfile(db: Db, profileId: string): Promise<MessagingProfile | null> {
-  const rows = await db.query<{ id: string; traits: JsonObject; computed: JsonObject; consent: Profile['consent']; channels: Profile['channels']; timezone: string | null; identities: Identity[] }>(
-    `select p.id, p.traits, p.computed, p.consent, p.channels, p.timezone,
+/** What the outbox reads about its recipients at send time, for a round of messages at once; keyed by the ids asked (merged-away ones read their survivor). */
+async function loadMessagingProfiles(db: Db, profileIds: string[]): Promise<Map<string, MessagingProfile>> {
+  const rows = await db.query<{ asked: string; traits: JsonObject; computed: JsonObject; consent: Profile['consent']; channels: Profile['channels']; timezone: string | null; identities: Identity[] }>(
+    `select m.id as asked, p.traits, p.computed, p.consent, p.channels, p.timezone,
             coalesce((select json_agg(json_build_object('type', i.type, 'value', i.value)) from identities i where i.profile_id = p.id), '[]') as identities
-       from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id) where m.id = $1`, [profileId]);
-  const p = rows[0];
-  if (!p) return null;
-  const locale = typeof p.traits.locale === 'string' ? p.traits.locale : null;
-  return { traits: p.traits, computed: p.computed, consent: p.consent, channels: p.channels, timezone: p.timezone, locale, identities: p.identities };
+       from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id) where m.id = any($1::text[])`, [profileIds]);
+  return new Map(rows.map(p => [p.asked, {
+    traits: p.traits, computed: p.computed, consent: p.consent, channels: p.channels, timezone: p.timezone,
+    locale: typeof p.traits.locale === 'string' ? p.traits.locale : null, identities: p.identities,
+  }]));
 }

@@ -30,7 +30,7 @@ forEachStore('messaging API', kind => {
     messaging = createMessaging({
       db: t.db, clock, secretKey: 'api-test-secret-key-0123456789',
       loadTemplate: async (_ws, key, channel) => (key === 'welcome' && channel === 'email' ? { key, channel, subject: 'Hi {{ profile.traits.firstName }}', text: 'Welcome!' } : null),
-      loadProfile: async () => ({ traits: { firstName: 'Ada' }, computed: {}, consent: { email: { status: 'granted', at: 0, source: 'test' } }, channels: { email: { address: 'ada@example.com', reachable: true } }, timezone: null, locale: null }),
+      loadProfiles: async (_ws, ids) => new Map(ids.map(id => [id, { traits: { firstName: 'Ada' }, computed: {}, consent: { email: { status: 'granted' as const, at: 0, source: 'test' } }, channels: { email: { address: 'ada@example.com', reachable: true } }, timezone: null, locale: null }])),
       onError: err => { throw err; },
     });
     app = await buildServer(omnis, { messaging });

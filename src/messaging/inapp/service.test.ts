@@ -19,9 +19,13 @@ forEachStore('in-app messages through the inapp provider', kind => {
       db: h.db, clock: h.clock, secretKey: TEST_SECRET,
       providers: { ...defaultRegistry(h.db), inapp: inappProvider as unknown as ProviderEntry },
       loadTemplate: (ws, key, channel, locale) => h.omnis.templates.load(ws, key, channel, locale),
-      loadProfile: async (ws, id) => {
-        const p = await findLiveProfile(h.db, ws, id);
-        return p && { traits: p.traits, computed: {}, consent: p.consent, channels: p.channels, timezone: null, locale: null };
+      loadProfiles: async (ws, ids) => {
+        const out = new Map();
+        for (const id of ids) {
+          const p = await findLiveProfile(h.db, ws, id);
+          if (p) out.set(id, { traits: p.traits, computed: {}, consent: p.consent, channels: p.channels, timezone: null, locale: null });
+        }
+        return out;
       },
       onError: err => { throw err; },
     });

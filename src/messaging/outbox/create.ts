@@ -3,7 +3,7 @@
  * dispatcher, over one store and one clock. The composition root calls this once.
  *
  *   const messaging = createMessaging({ db, clock, secretKey: process.env.OMNIS_SECRET_KEY,
- *     loadTemplate, loadProfile, policy, emit });
+ *     loadTemplate, loadProfiles, policy, emit });
  *   await messaging.start();
  *   await db.transaction(tx => messaging.enqueue(tx, { workspaceId, idempotencyKey, ... }));
  */
@@ -17,7 +17,7 @@ import { emitFeedback, type Emit } from './events.ts';
 import { recordFeedback, type FeedbackInput } from './feedback.ts';
 import { getMessage, listMessages, type ListQuery } from './list.ts';
 import type { Policy } from './send.ts';
-import type { EnqueueInput, LoadProfile, LoadTemplate } from './types.ts';
+import type { EnqueueInput, LoadProfiles, LoadTemplate } from './types.ts';
 
 export interface MessagingOptions {
   db: Db;
@@ -25,7 +25,7 @@ export interface MessagingOptions {
   /** OMNIS_SECRET_KEY: channel secrets are sealed under a key derived from it. */
   secretKey: string;
   loadTemplate: LoadTemplate;
-  loadProfile: LoadProfile;
+  loadProfiles: LoadProfiles;
   /** Contact policy and quiet hours (journeys module). Default: always send. */
   policy?: Policy;
   /** Where feedback events ("Message Sent"...) go, e.g. the event log as internal events. */
@@ -52,7 +52,7 @@ export function createMessaging(opts: MessagingOptions) {
     providers: opts.providers ?? defaultRegistry(db, opts.noIdempotency),
   });
   const dispatcher = new Dispatcher({
-    db, clock, channels, loadTemplate: opts.loadTemplate, loadProfile: opts.loadProfile, policy: opts.policy, emit: opts.emit, headersFor: opts.headersFor, decorate: opts.decorate,
+    db, clock, channels, loadTemplate: opts.loadTemplate, loadProfiles: opts.loadProfiles, policy: opts.policy, emit: opts.emit, headersFor: opts.headersFor, decorate: opts.decorate,
     onError, ...opts.dispatcher,
   });
 

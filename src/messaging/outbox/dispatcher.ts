@@ -15,17 +15,17 @@ import type { Db } from '../../store/index.ts';
 import { WorkLoop, type Clock, type JsonObject } from '../../shared/index.ts';
 import type { ChannelService } from '../channels/index.ts';
 import { changeStatus, iso, toMessage } from './rows.ts';
-import { emitFeedback, type Emit } from './events.ts';
+import { feedbackEvent, type Emit } from './events.ts';
 import { DEFAULT_RETRY, type RetryOptions } from './pacing.ts';
-import { AfterSendError, processMessage, type Policy, type SendContext } from './send.ts';
-import type { LoadProfile, LoadTemplate, OutboxMessage } from './types.ts';
+import { AfterSendError, sendRound, type Policy, type SendContext } from './send.ts';
+import type { LoadProfiles, LoadTemplate, OutboxMessage } from './types.ts';
 
 export interface DispatcherDeps {
   db: Db;
   clock: Clock;
   channels: ChannelService;
   loadTemplate: LoadTemplate;
-  loadProfile: LoadProfile;
+  loadProfiles: LoadProfiles;
   /** Contact policy and quiet hours (journeys module). Default: always send. */
   policy?: Policy;
   /** Feedback events ("Message Sent"...). Default: dropped. */
@@ -38,8 +38,8 @@ export interface DispatcherDeps {
   /** Messages claimed per batch; default 50. */
   batchSize?: number;
   /**
-   * Profiles whose messages are sent at the same time; default 8. A profile's own messages
-   * still go one after another, in order, so a frequency cap sees the send before it.
+   * Provider calls in flight at once; default 8. A profile's own messages still go one after
+   * another, in order (one per round), so a frequency cap sees the send before it.
    */
   concurrency?: number;
   /** Longest sleep between looks at the outbox when nothing is due; default 1000 ms. */
@@ -87,14 +87,14 @@ export class Dispatcher {
         : { at: Math.min((await this.nextDueAt().catch(() => null)) ?? Infinity, deps.clock.now() + this.pollMs) }),
     });
     this.ctx = {
-      db: deps.db, clock: deps.clock, resolveChannel: (ws, channel) => deps.channels.resolve(ws, channel), loadTemplate: deps.loadTemplate, loadProfile: deps.loadProfile,
-      policy: deps.policy ?? sendAlways,
+      db: deps.db, clock: deps.clock, resolveChannel: (ws, channel) => deps.channels.resolve(ws, channel), loadTemplate: deps.loadTemplate, loadProfiles: deps.loadProfiles,
+      policy: deps.policy ?? sendAlways, concurrency: this.concurrency,
       retry: { ...DEFAULT_RETRY, ...deps.retry },
       random: deps.random ?? Math.random,
       buckets: new Map(),
       headersFor: deps.headersFor,
       decorate: deps.decorate,
-      changed: (m, extra) => this.changed(m, extra),
+      changed: moved => this.changed(moved),
     };
   }
 
@@ -142,7 +142,7 @@ export class Dispatcher {
         ? { status: 'queued' as const, reason: m.attemptedAt === null ? 'recovered: claimed, never sent' : 'recovered after crash: resending with the same idempotency key', set: { next_attempt_at: iso(now) } }
         : { status: 'failed' as const, reason: 'unknown outcome after crash' };
       const moved = await changeStatus(this.deps.db, m.id, { ...change, from: ['sending'], unchangedSince: m.updatedAt }, now);
-      if (moved) { n++; await this.changed(moved); }
+      if (moved) { n++; await this.changed([{ m: moved }]); }
     }
     return n;
   }
@@ -166,18 +166,17 @@ export class Dispatcher {
       [iso(now), this.batchSize],
     );
     const claimed = rows.map(toMessage).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id.localeCompare(b.id));
-    // Provider calls are network round trips: different profiles are served side by side, but
-    // one profile's messages go in order, so the contact policy sees each send before the next.
-    const byProfile = new Map<string, OutboxMessage[]>();
+    // Rounds: the first message of every profile, then the second... One profile's messages go
+    // in order, a round apart, so the contact policy sees each send before the next.
+    const rounds: OutboxMessage[][] = [];
+    const seen = new Map<string, number>();
     for (const m of claimed) {
-      let l = byProfile.get(m.profileId);
-      if (!l) byProfile.set(m.profileId, (l = []));
-      l.push(m);
+      const k = seen.get(m.profileId) ?? 0;
+      seen.set(m.profileId, k + 1);
+      (rounds[k] ??= []).push(m);
     }
-    const queues = [...byProfile.values()];
     const ctx = this.passContext();
-    const worker = async () => { for (let q = queues.shift(); q; q = queues.shift()) for (const m of q) await this.processOne(ctx, m); };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, queues.length) }, worker));
+    for (const round of rounds) await this.sendRound(ctx, round);
     return claimed.length;
   }
 
@@ -189,22 +188,36 @@ export class Dispatcher {
     return { ...this.ctx, resolveChannel: once(this.ctx.resolveChannel), loadTemplate: once(this.ctx.loadTemplate) };
   }
 
-  private async processOne(ctx: SendContext, m: OutboxMessage) {
+  private async sendRound(ctx: SendContext, round: OutboxMessage[]) {
     try {
-      await processMessage(ctx, m);
+      await sendRound(ctx, round);
     } catch (err) {
       this.onError(err);
-      // Past the provider call the outcome is unknown: crash recovery decides, by provider.
+      // Past the provider calls the outcomes are unknown: crash recovery decides, by provider.
       if (err instanceof AfterSendError) return;
-      // Before any provider call (a profile or template lookup failed): no attempt was spent,
-      // so it goes back to the queue after the base backoff rather than spinning.
+      // Before any provider call (a profile read or the decision failed): no attempt was spent,
+      // so the round goes back to the queue after the base backoff rather than spinning.
       const now = this.deps.clock.now();
       const retry = { status: 'queued' as const, reason: `retrying after an internal error: ${(err as Error)?.message ?? String(err)}`, from: ['sending' as const], set: { next_attempt_at: iso(now + this.ctx.retry.baseMs) } };
-      await changeStatus(this.deps.db, m.id, retry, now).catch(e => this.onError(e));
+      for (const m of round) await changeStatus(this.deps.db, m.id, retry, now).catch(e => this.onError(e));
     }
   }
 
-  private changed(m: OutboxMessage, extra?: JsonObject) {
-    return emitFeedback(this.deps.emit, m, this.deps.clock.now(), this.onError, extra);
+  /** Feedback events of these status changes, emitted together. An emit failure is reported, never thrown: the changes have committed. */
+  private async changed(moved: { m: OutboxMessage; extra?: JsonObject }[]) {
+    const emit = this.deps.emit;
+    if (!emit || !moved.length) return;
+    const now = this.deps.clock.now();
+    const byWorkspace = new Map<string, NonNullable<ReturnType<typeof feedbackEvent>>[]>();
+    for (const { m, extra } of moved) {
+      const e = feedbackEvent(m, now, extra);
+      if (!e) continue;
+      let l = byWorkspace.get(m.workspaceId);
+      if (!l) byWorkspace.set(m.workspaceId, (l = []));
+      l.push(e);
+    }
+    for (const [ws, events] of byWorkspace) {
+      try { await emit(ws, events); } catch (err) { this.onError(err); }
+    }
   }
 }

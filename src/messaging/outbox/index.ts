@@ -11,5 +11,5 @@ export { DEFAULT_RETRY, retryDelay, TokenBucket, type RetryOptions } from './pac
 export type { Policy } from './send.ts';
 export {
   MESSAGE_STATUSES, type MessageStatus, type Purpose, type OutboxMessage, type HistoryEntry, type EnqueueInput,
-  type MessagingProfile, type PolicyDecision, type LoadTemplate, type LoadProfile,
+  type MessagingProfile, type PolicyDecision, type LoadTemplate, type LoadProfiles,
 } from './types.ts';

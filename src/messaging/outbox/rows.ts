@@ -74,3 +74,45 @@ export async function changeStatus(q: Queryable, id: string, change: StatusChang
   );
   return rows[0] ? toMessage(rows[0]) : null;
 }
+
+/** A claimed message's next status, as one round of the dispatcher writes it (see changeStatuses). */
+export interface RoundChange {
+  id: string;
+  status: MessageStatus;
+  reason: string | null;
+  nextAttemptAt?: number;
+  sendAt?: number;
+  providerMessageId?: string | null;
+  rendered?: JsonObject | null;
+  sentAt?: number;
+}
+
+/**
+ * Moves many claimed messages (`sending`) to their next statuses and records each in the
+ * history, in one statement. Returns the messages moved; one no longer in `sending` (another
+ * worker recovered it) is left out.
+ */
+export async function changeStatuses(q: Queryable, changes: readonly RoundChange[], now: number): Promise<OutboxMessage[]> {
+  if (!changes.length) return [];
+  const rows = await q.query(
+    `with x as (
+       select * from jsonb_to_recordset($1::jsonb) as x(id text, status text, reason text, next timestamptz, send timestamptz, pid text, rendered jsonb, sent timestamptz)
+     ), moved as (
+       update messages m set status = x.status, reason = x.reason, updated_at = $2,
+              next_attempt_at = coalesce(x.next, m.next_attempt_at), send_at = coalesce(x.send, m.send_at),
+              provider_message_id = coalesce(x.pid, m.provider_message_id), rendered = coalesce(x.rendered, m.rendered), sent_at = coalesce(x.sent, m.sent_at)
+         from x where m.id = x.id and m.status = 'sending'
+       returning m.*
+     ), h as (
+       insert into message_status_history (message_id, status, reason, at) select id, status, reason, $2 from moved
+     )
+     select * from moved`,
+    [JSON.stringify(changes.map(c => ({
+      id: c.id, status: c.status, reason: c.reason, next: c.nextAttemptAt === undefined ? null : iso(c.nextAttemptAt), send: c.sendAt === undefined ? null : iso(c.sendAt),
+      pid: c.providerMessageId ?? null, rendered: c.rendered ?? null, sent: c.sentAt === undefined ? null : iso(c.sentAt),
+    }))), iso(now)],
+  );
+  const byId = new Map(rows.map(r => [r.id as string, toMessage(r)]));
+  // In the order they were given: feedback events follow it.
+  return changes.map(c => byId.get(c.id)).filter((m): m is OutboxMessage => m !== undefined);
+}

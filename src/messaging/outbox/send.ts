@@ -1,18 +1,25 @@
 /**
- * One claimed message, from `sending` to its next status. Everything that can stop a send is
- * checked here, at send time: the channel's configuration, the profile's consent and
- * reachability, then the injected contact policy. Only then is the template rendered and the
- * provider called, with the message id as the idempotency key so every retry carries the same.
+ * One round of claimed messages, each of a different profile, from `sending` to their next
+ * statuses. Everything that can stop a send is checked here, at send time: the channel's
+ * configuration, the profile's consent and reachability, then the injected contact policy.
+ * Only then is the template rendered and the provider called, with the message id as the
+ * idempotency key so every retry carries the same.
+ *
+ * A round costs a few statements whatever its size: the profiles are read at once, the
+ * policy's reads and every decision before a provider call commit in one transaction, and
+ * the outcomes of the provider calls are written in one statement after them. Messages
+ * handed to a provider stay in `sending` (with `attempted_at` set) until that write, so a
+ * crash in between is left to crash recovery, as before a single message's write.
  */
 import type { Db, Tx } from '../../store/index.ts';
 import { OmnisError, type Clock, type JsonObject } from '../../shared/index.ts';
 import { ProviderError, type MessageContent, type Provider, type Recipient } from '../providers/index.ts';
 import { renderTemplate, type Template, type TemplateContext } from '../templates/index.ts';
 import type { ChannelService } from '../channels/index.ts';
-import { changeStatus, iso } from './rows.ts';
+import { changeStatuses, iso, type RoundChange } from './rows.ts';
 import { consentProblem, reach } from './recipient.ts';
 import { retryDelay, TokenBucket, type RetryOptions } from './pacing.ts';
-import type { LoadProfile, LoadTemplate, MessagingProfile, OutboxMessage, PolicyDecision } from './types.ts';
+import type { LoadProfiles, LoadTemplate, MessagingProfile, OutboxMessage, PolicyDecision } from './types.ts';
 
 export type Policy = (tx: Tx, message: OutboxMessage, profile: MessagingProfile, now: number) => Promise<PolicyDecision>;
 
@@ -22,94 +29,156 @@ export interface SendContext {
   /** The channel's provider and settings (ChannelService.resolve). */
   resolveChannel: ChannelService['resolve'];
   loadTemplate: LoadTemplate;
-  loadProfile: LoadProfile;
+  loadProfiles: LoadProfiles;
   policy: Policy;
   retry: RetryOptions;
   random: () => number;
   buckets: Map<string, { revision: string; bucket: TokenBucket }>;
+  /** Provider calls in flight at once within a round. */
+  concurrency: number;
   /** Headers for the rendered content (RFC 8058 List-Unsubscribe on marketing email). */
   headersFor?: (m: OutboxMessage) => Record<string, string>;
   /** Last change to the rendered content before the provider gets it (open and click tracking). */
   decorate?: (m: OutboxMessage, content: MessageContent) => MessageContent;
-  /** Called with every message that reached a new status, after its write committed. */
-  changed(m: OutboxMessage, extra?: JsonObject): Promise<void>;
+  /** Called with the messages that reached a new status (and any extra for their feedback), after their write committed. */
+  changed(moved: { m: OutboxMessage; extra?: JsonObject }[]): Promise<void>;
 }
 
-/** Thrown past the provider call: the caller must leave the row to crash recovery, not requeue it. */
+/** Thrown past the provider calls: the caller must leave the rows to crash recovery, not requeue them. */
 export class AfterSendError extends Error {
   constructor(override readonly cause: unknown) { super(`after the provider call: ${(cause as Error)?.message ?? String(cause)}`); }
 }
 
-export async function processMessage(ctx: SendContext, m: OutboxMessage): Promise<void> {
+interface Ready { m: OutboxMessage; provider: Provider & { send: NonNullable<Provider['send']> }; providerName: string; to: Recipient; profile: MessagingProfile }
+
+/**
+ * Sends one round: messages of distinct profiles. Throws before any provider call when the
+ * round could not be decided (the caller requeues it); throws AfterSendError when the
+ * outcomes of provider calls could not be written.
+ */
+export async function sendRound(ctx: SendContext, round: readonly OutboxMessage[]): Promise<void> {
   const now = ctx.clock.now();
-  const move = async (status: 'suppressed' | 'failed' | 'dead' | 'queued', reason: string, set?: Record<string, unknown>) => {
-    const moved = await changeStatus(ctx.db, m.id, { status, reason, from: ['sending'], set }, now);
-    if (moved) await ctx.changed(moved);
+  const before: RoundChange[] = [];
+  const ready: Ready[] = [];
+  const profiles = await loadRoundProfiles(ctx, round);
+  for (const m of round) {
+    let resolved;
+    try {
+      resolved = await ctx.resolveChannel(m.workspaceId, m.channel);
+    } catch (err) {
+      before.push({ id: m.id, status: 'failed', reason: `channel misconfigured: ${(err as Error).message}` });
+      continue;
+    }
+    if (!resolved) { before.push({ id: m.id, status: 'suppressed', reason: 'channel not configured' }); continue; }
+    const provider = resolved.provider;
+    if (!('send' in provider) || !provider.send) { before.push({ id: m.id, status: 'failed', reason: `provider ${resolved.providerName} takes audiences, not messages` }); continue; }
+    const profile = profiles.get(m.profileId);
+    if (!profile) { before.push({ id: m.id, status: 'suppressed', reason: 'profile not found' }); continue; }
+    const noConsent = consentProblem(profile, m.channel, m.purpose);
+    if (noConsent) { before.push({ id: m.id, status: 'suppressed', reason: noConsent }); continue; }
+    const to = reach(profile, m.channel);
+    if (!to.ok) { before.push({ id: m.id, status: 'suppressed', reason: to.reason }); continue; }
+    if (resolved.rateLimit) {
+      // One bucket per channel, replaced when its configuration (and so perhaps its rate) changes.
+      const key = `${m.workspaceId}\u0000${m.channel}`;
+      let entry = ctx.buckets.get(key);
+      if (entry?.revision !== resolved.revision) ctx.buckets.set(key, entry = { revision: resolved.revision, bucket: new TokenBucket(resolved.rateLimit, now) });
+      const token = entry.bucket.take(now);
+      // Back in the queue without spending an attempt: the provider was never called.
+      if (!token.ok) { before.push({ id: m.id, status: 'queued', reason: 'rate limited', nextAttemptAt: token.at }); continue; }
+    }
+    ready.push({ m, provider: provider as Ready['provider'], providerName: resolved.providerName, to: to.to, profile });
+  }
+
+  const decided = await ctx.db.transaction(tx => decide(ctx, tx, ready, before, now));
+  await ctx.changed(decided.moved.map(m => ({ m })));
+
+  const outcomes: { change: RoundChange; extra?: JsonObject }[] = [];
+  const queue = [...decided.go];
+  const worker = async () => {
+    for (let r = queue.shift(); r; r = queue.shift()) outcomes.push(await attempt(ctx, r));
   };
-
-  let resolved;
+  await Promise.all(Array.from({ length: Math.min(ctx.concurrency, queue.length) }, worker));
+  if (!outcomes.length) return;
+  let moved: OutboxMessage[];
   try {
-    resolved = await ctx.resolveChannel(m.workspaceId, m.channel);
+    moved = await changeStatuses(ctx.db, outcomes.map(o => o.change), ctx.clock.now());
   } catch (err) {
-    return move('failed', `channel misconfigured: ${(err as Error).message}`);
+    throw new AfterSendError(err);
   }
-  if (!resolved) return move('suppressed', 'channel not configured');
-  const provider = resolved.provider;
-  if (!('send' in provider)) return move('failed', `provider ${resolved.providerName} takes audiences, not messages`);
-
-  const profile = await ctx.loadProfile(m.workspaceId, m.profileId);
-  if (!profile) return move('suppressed', 'profile not found');
-  const noConsent = consentProblem(profile, m.channel, m.purpose);
-  if (noConsent) return move('suppressed', noConsent);
-  const to = reach(profile, m.channel);
-  if (!to.ok) return move('suppressed', to.reason);
-
-  if (resolved.rateLimit) {
-    // One bucket per channel, replaced when its configuration (and so perhaps its rate) changes.
-    const key = `${m.workspaceId}\u0000${m.channel}`;
-    let entry = ctx.buckets.get(key);
-    if (entry?.revision !== resolved.revision) ctx.buckets.set(key, entry = { revision: resolved.revision, bucket: new TokenBucket(resolved.rateLimit, now) });
-    const token = entry.bucket.take(now);
-    // Back in the queue without spending an attempt: the provider was never called.
-    if (!token.ok) return move('queued', 'rate limited', { next_attempt_at: iso(token.at) });
-  }
-
-  const decision = await ctx.db.transaction(tx => decide(ctx, tx, m, profile, resolved.providerName, now));
-  if (decision.moved) { await ctx.changed(decision.moved); return; }
-  if (!decision.go) return;
-  const attempt = decision.go;
-
-  let content: MessageContent;
-  try {
-    content = await render(ctx, attempt, profile);
-  } catch (err) {
-    return move('failed', err instanceof OmnisError ? `template: ${err.message}` : `template: ${String(err)}`);
-  }
-  await sendAndRecord(ctx, provider, attempt, to.to, content);
+  const extra = new Map(outcomes.map(o => [o.change.id, o.extra]));
+  await ctx.changed(moved.map(m => ({ m, extra: extra.get(m.id) })));
 }
 
-/** The contact policy and the attempt counter, in one transaction with the policy's reads. */
-async function decide(ctx: SendContext, tx: Tx, m: OutboxMessage, profile: MessagingProfile, providerName: string, now: number):
-  Promise<{ moved?: OutboxMessage | null; go?: OutboxMessage }> {
-  const d = await ctx.policy(tx, m, profile, now);
-  if (d.action === 'suppress') {
-    return { moved: await changeStatus(tx, m.id, { status: 'suppressed', reason: d.reason || 'contact policy', from: ['sending'] }, now) };
+/** The round's profiles, read per workspace in one call each; keyed by profile id. */
+async function loadRoundProfiles(ctx: SendContext, round: readonly OutboxMessage[]): Promise<Map<string, MessagingProfile>> {
+  const byWorkspace = new Map<string, string[]>();
+  for (const m of round) {
+    let ids = byWorkspace.get(m.workspaceId);
+    if (!ids) byWorkspace.set(m.workspaceId, (ids = []));
+    ids.push(m.profileId);
   }
-  if (d.action === 'delay') {
-    // A policy answering a time already past would spin the dispatcher; a second is the floor.
-    const until = iso(Math.max(d.until, now + 1000));
-    return { moved: await changeStatus(tx, m.id, { status: 'queued', reason: 'delayed by contact policy', from: ['sending'], set: { send_at: until, next_attempt_at: until } }, now) };
+  const out = new Map<string, MessagingProfile>();
+  for (const [ws, ids] of byWorkspace) for (const [id, p] of await ctx.loadProfiles(ws, [...new Set(ids)])) out.set(id, p);
+  return out;
+}
+
+/**
+ * The contact policy and the attempt counters, in one transaction with the policy's reads,
+ * together with the changes decided before it (suppressions, rate limits).
+ */
+async function decide(ctx: SendContext, tx: Tx, ready: Ready[], before: RoundChange[], now: number): Promise<{ moved: OutboxMessage[]; go: Ready[] }> {
+  const changes = [...before];
+  const going: Ready[] = [];
+  for (const r of ready) {
+    const { m } = r;
+    const d = await ctx.policy(tx, m, r.profile, now);
+    if (d.action === 'suppress') changes.push({ id: m.id, status: 'suppressed', reason: d.reason || 'contact policy' });
+    else if (d.action === 'delay') {
+      // A policy answering a time already past would spin the dispatcher; a second is the floor.
+      const until = Math.max(d.until, now + 1000);
+      changes.push({ id: m.id, status: 'queued', reason: 'delayed by contact policy', sendAt: until, nextAttemptAt: until });
+    } else if (m.attempts >= ctx.retry.maxAttempts) changes.push({ id: m.id, status: 'dead', reason: `no attempts left (${m.attempts} made)` });
+    else going.push(r);
   }
-  if (m.attempts >= ctx.retry.maxAttempts) {
-    return { moved: await changeStatus(tx, m.id, { status: 'dead', reason: `no attempts left (${m.attempts} made)`, from: ['sending'] }, now) };
+  const moved = await changeStatuses(tx, changes, now);
+  if (!going.length) return { moved, go: [] };
+  const rows = await tx.query<{ id: string; attempts: number }>(
+    `update messages m set attempts = m.attempts + 1, provider = x.provider, attempted_at = $2, updated_at = $2
+       from jsonb_to_recordset($1::jsonb) as x(id text, provider text)
+      where m.id = x.id and m.status = 'sending' returning m.id, m.attempts`,
+    [JSON.stringify(going.map(r => ({ id: r.m.id, provider: r.providerName }))), iso(now)]);
+  const attempts = new Map(rows.map(r => [r.id, Number(r.attempts)]));
+  const go = going.filter(r => attempts.has(r.m.id))
+    .map(r => ({ ...r, m: { ...r.m, attempts: attempts.get(r.m.id)!, provider: r.providerName, attemptedAt: now, updatedAt: now } }));
+  return { moved, go };
+}
+
+/** Renders and hands one message to its provider; answers the status it moves to. */
+async function attempt(ctx: SendContext, r: Ready): Promise<{ change: RoundChange; extra?: JsonObject }> {
+  const { m } = r;
+  let content: MessageContent;
+  try {
+    content = await render(ctx, m, r.profile);
+  } catch (err) {
+    return { change: { id: m.id, status: 'failed', reason: err instanceof OmnisError ? `template: ${err.message}` : `template: ${String(err)}` } };
   }
-  const rows = await tx.query(
-    `update messages set attempts = attempts + 1, provider = $2, attempted_at = $3, updated_at = $3
-     where id = $1 and status = 'sending' returning attempts`,
-    [m.id, providerName, iso(now)],
-  );
-  if (!rows[0]) return {};
-  return { go: { ...m, attempts: Number(rows[0].attempts), provider: providerName, attemptedAt: now, updatedAt: now } };
+  const metadata: Record<string, string> = { messageId: m.id, templateKey: m.templateKey };
+  if (m.journeyId) metadata.journeyId = m.journeyId;
+  if (m.stepId) metadata.stepId = m.stepId;
+  try {
+    const result = await r.provider.send({ id: m.id, idempotencyKey: m.id, channel: m.channel, to: r.to, content, metadata });
+    return {
+      change: { id: m.id, status: 'sent', reason: null, providerMessageId: result.providerMessageId, rendered: content as unknown as JsonObject, sentAt: ctx.clock.now() },
+      extra: result.deadTokens?.length ? { deadTokens: result.deadTokens } : {},
+    };
+  } catch (err) {
+    const e = err instanceof ProviderError ? err : new ProviderError(String((err as Error)?.message ?? err), true, { code: 'unexpected' });
+    const reason = e.opts.code ? `${e.opts.code}: ${e.message}` : e.message;
+    if (!e.retryable) return { change: { id: m.id, status: 'failed', reason } };
+    if (m.attempts >= ctx.retry.maxAttempts) return { change: { id: m.id, status: 'dead', reason: `${reason} (after ${m.attempts} attempts)` } };
+    return { change: { id: m.id, status: 'queued', reason: `retrying: ${reason}`, nextAttemptAt: ctx.clock.now() + retryDelay(m.attempts, ctx.retry, ctx.random, e.opts.retryAfterMs) } };
+  }
 }
 
 async function render(ctx: SendContext, m: OutboxMessage, profile: MessagingProfile): Promise<MessageContent> {
@@ -147,38 +216,4 @@ function inlineWebhook(m: OutboxMessage, w: Record<string, unknown>): Template |
   if (typeof w.url !== 'string' && w.body === undefined) return null;
   const body = w.body === undefined || w.body === null ? undefined : typeof w.body === 'string' ? w.body : JSON.stringify(w.body);
   return { key: m.templateKey, channel: 'webhook', ...(typeof w.url === 'string' ? { url: w.url } : {}), ...(body !== undefined ? { body } : {}) };
-}
-
-async function sendAndRecord(ctx: SendContext, provider: Provider, m: OutboxMessage, to: Recipient, content: MessageContent) {
-  const metadata: Record<string, string> = { messageId: m.id, templateKey: m.templateKey };
-  if (m.journeyId) metadata.journeyId = m.journeyId;
-  if (m.stepId) metadata.stepId = m.stepId;
-  let result;
-  try {
-    result = await provider.send({ id: m.id, idempotencyKey: m.id, channel: m.channel, to, content, metadata });
-  } catch (err) {
-    const now = ctx.clock.now();
-    const e = err instanceof ProviderError ? err : new ProviderError(String((err as Error)?.message ?? err), true, { code: 'unexpected' });
-    const reason = e.opts.code ? `${e.opts.code}: ${e.message}` : e.message;
-    let moved;
-    if (!e.retryable) moved = await changeStatus(ctx.db, m.id, { status: 'failed', reason, from: ['sending'] }, now);
-    else if (m.attempts >= ctx.retry.maxAttempts) {
-      moved = await changeStatus(ctx.db, m.id, { status: 'dead', reason: `${reason} (after ${m.attempts} attempts)`, from: ['sending'] }, now);
-    } else {
-      const at = now + retryDelay(m.attempts, ctx.retry, ctx.random, e.opts.retryAfterMs);
-      moved = await changeStatus(ctx.db, m.id, { status: 'queued', reason: `retrying: ${reason}`, from: ['sending'], set: { next_attempt_at: iso(at) } }, now);
-    }
-    if (moved) await ctx.changed(moved);
-    return;
-  }
-  try {
-    const now = ctx.clock.now();
-    const moved = await changeStatus(ctx.db, m.id, {
-      status: 'sent', reason: null, from: ['sending'],
-      set: { provider_message_id: result.providerMessageId, rendered: JSON.stringify(content), sent_at: iso(now) },
-    }, now);
-    if (moved) await ctx.changed(moved, result.deadTokens?.length ? { deadTokens: result.deadTokens } : {});
-  } catch (err) {
-    throw new AfterSendError(err);
-  }
 }

@@ -27,6 +27,8 @@ export interface Harness {
   policyCalls: OutboxMessage[];
   /** Every template read, as `${key}:${channel}`. */
   templateLoads: string[];
+  /** The profile ids of every recipients' read, one list per read. */
+  profileLoads: string[][];
   emitted: OmnisEvent[];
   errors: unknown[];
   enqueue(over: Partial<EnqueueInput> & { idempotencyKey: string }): Promise<string>;
@@ -48,19 +50,20 @@ export async function openHarness(kind: 'pglite' | 'postgres', opts: HarnessOpti
   const policy = new Map<string, PolicyDecision>();
   const policyCalls: OutboxMessage[] = [];
   const templateLoads: string[] = [];
+  const profileLoads: string[][] = [];
   const emitted: OmnisEvent[] = [];
   const errors: unknown[] = [];
   const messaging = createMessaging({
     db, clock, secretKey: SECRET_KEY, providers: opts.providers, fetch: opts.fetch, noIdempotency: opts.noIdempotency,
     loadTemplate: async (_ws, key, channel) => { templateLoads.push(`${key}:${channel}`); return templates.get(`${key}:${channel}`) ?? null; },
-    loadProfile: async (_ws, id) => profiles.get(id) ?? null,
+    loadProfiles: async (_ws, ids) => { profileLoads.push(ids); return new Map(ids.flatMap(id => { const p = profiles.get(id); return p ? [[id, p] as const] : []; })); },
     policy: async (_tx, m) => { policyCalls.push(m); return policy.get(m.idempotencyKey) ?? { action: 'send' }; },
     emit: (_ws, events) => { emitted.push(...events); },
     dispatcher: { random: () => 0.5, ...opts.dispatcher },
     onError: err => errors.push(err),
   });
   const h: Harness & { testDb: TestDb | null } = {
-    db, clock, messaging, profiles, templates, policy, policyCalls, templateLoads, emitted, errors, testDb,
+    db, clock, messaging, profiles, templates, policy, policyCalls, templateLoads, profileLoads, emitted, errors, testDb,
     async enqueue(over) {
       return (await messaging.enqueue(db, { workspaceId: WS, profileId: 'p1', channel: 'email', templateKey: 'welcome', ...over })).id;
     },

@@ -81,4 +81,5 @@ export interface MessagingProfile {
 export type PolicyDecision = { action: 'send' } | { action: 'suppress'; reason: string } | { action: 'delay'; until: number };
 
 export type LoadTemplate = (workspaceId: string, key: string, channel: string, locale: string | null) => Promise<Template | null>;
-export type LoadProfile = (workspaceId: string, profileId: string) => Promise<MessagingProfile | null>;
+/** The recipients of a round, read at once: the profiles found, by id (one not found is left out). */
+export type LoadProfiles = (workspaceId: string, profileIds: string[]) => Promise<Map<string, MessagingProfile>>;
