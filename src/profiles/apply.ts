@@ -27,18 +27,22 @@ const SMS_PERMANENT = new Set(['21211', '21614', '30005', '30006']);
  * address unreachable, a permanent carrier error the phone, until a different address arrives.
  * Only the address the message went to (`properties.recipient`, when the provider names it).
  */
-function markUnreachable(p: Profile, e: OmnisEvent): void {
+function markUnreachable(p: Profile, e: OmnisEvent): boolean {
   const props = e.properties;
+  let changed = false;
   const to = typeof props.recipient === 'string' ? props.recipient.trim().toLowerCase() : null;
   const email = p.channels.email;
   if (email && (!to || to === email.address) && ((e.event === 'Email Bounced' && props.bounceType === 'hard') || e.event === 'Email Marked as Spam')) {
     const why = typeof props.reason === 'string' && props.reason ? `: ${props.reason.slice(0, 200)}` : '';
     p.channels.email = { ...email, reachable: false, reason: e.event === 'Email Marked as Spam' ? 'spam complaint' : `hard bounce${why}` };
+    changed = true;
   }
   const sms = p.channels.sms;
   if (sms && e.event === 'SMS Failed' && typeof props.errorCode === 'string' && SMS_PERMANENT.has(props.errorCode) && (!to || to === sms.phone)) {
     p.channels.sms = { ...sms, reachable: false, reason: `carrier error ${props.errorCode}` };
+    changed = true;
   }
+  return changed;
 }
 
 function validTimezone(tz: unknown): tz is string {
@@ -48,11 +52,15 @@ function validTimezone(tz: unknown): tz is string {
 
 /**
  * Folds one event into a profile in place. Traits follow the event's own time, so an event
- * that arrives late never overwrites a value set by a newer one.
+ * that arrives late never overwrites a value set by a newer one. Returns whether the profile
+ * changed (and then its updatedAt moved): Omnis's own feedback about a send usually changes
+ * nothing, and then nothing needs writing.
  */
-export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], now: number, opts: { seen?: boolean } = {}): void {
+export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], now: number, opts: { seen?: boolean } = {}): boolean {
   const ts = e.timestamp;
+  let changed = false;
   if (opts.seen !== false) {
+    changed = true;
     const s = p.seen[e.channel];
     p.seen[e.channel] = s ? { first: Math.min(s.first, ts), last: Math.max(s.last, ts) } : { first: ts, last: ts };
   }
@@ -66,6 +74,7 @@ export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], 
       if (v === null && e.sourceId === 'internal') delete p.traits[k];
       else p.traits[k] = v;
       p.traitTimes[k] = ts;
+      changed = true;
     }
   }
 
@@ -73,40 +82,44 @@ export function applyEvent(p: Profile, e: OmnisEvent, ids: readonly Identity[], 
   if (email && (p.traitTimes.email ?? -Infinity) <= ts) {
     const cur = p.channels.email;
     // An address marked unreachable (hard bounce) stays so until a different one arrives.
-    p.channels.email = cur && cur.address === email.value ? cur : { address: email.value, reachable: true };
+    if (!cur || cur.address !== email.value) { p.channels.email = { address: email.value, reachable: true }; changed = true; }
   }
   const phone = ids.find(i => i.type === 'phone');
   if (phone && (p.traitTimes.phone ?? -Infinity) <= ts) {
     const cur = p.channels.sms;
-    p.channels.sms = cur && cur.phone === phone.value ? cur : { phone: phone.value, reachable: true };
+    if (!cur || cur.phone !== phone.value) { p.channels.sms = { phone: phone.value, reachable: true }; changed = true; }
   }
   // Chat channels address people by the id the platform gave them.
   for (const [type, channel] of [['messenger_psid', 'messenger'], ['whatsapp_id', 'whatsapp'], ['wechat_openid', 'wechat']] as const) {
     const id = ids.find(i => i.type === type);
-    if (id) p.channels[channel] = { id: id.value, reachable: true };
+    const cur = p.channels[channel] as { id?: string; reachable?: boolean } | undefined;
+    if (id && (cur?.id !== id.value || cur.reachable !== true)) { p.channels[channel] = { id: id.value, reachable: true }; changed = true; }
   }
   const token = obj(e.context.device)?.token;
   if (typeof token === 'string' && token && token.length <= 4096) {
     const tokens = p.channels.push?.tokens ?? [];
-    if (!tokens.includes(token)) p.channels.push = { tokens: [...tokens, token].slice(-10), reachable: true };
+    if (!tokens.includes(token)) { p.channels.push = { tokens: [...tokens, token].slice(-10), reachable: true }; changed = true; }
   }
-  if (e.type === 'track') markUnreachable(p, e);
+  if (e.type === 'track' && markUnreachable(p, e)) changed = true;
 
   for (const c of consentChanges(e)) {
     const cur = p.consent[c.key];
     if (cur && cur.at > ts) continue;
     p.consent[c.key] = { status: c.granted ? 'granted' : 'denied', at: ts, source: e.type === 'track' && e.event ? e.event : 'context.consent' };
+    changed = true;
   }
 
   const tz = e.context.timezone ?? (e.type === 'identify' ? e.traits.timezone : undefined);
-  if (validTimezone(tz)) p.timezone = tz;
+  if (validTimezone(tz) && p.timezone !== tz) { p.timezone = tz; changed = true; }
 
   const loc = obj(e.context.location);
   if (loc && typeof loc.latitude === 'number' && typeof loc.longitude === 'number' && (p.lastLocation?.at ?? -Infinity) <= ts
     && Math.abs(loc.latitude) <= 90 && Math.abs(loc.longitude) <= 180) {
     p.lastLocation = { lat: loc.latitude, lng: loc.longitude, at: ts };
+    changed = true;
   }
-  p.updatedAt = now;
+  if (changed) p.updatedAt = now;
+  return changed;
 }
 
 /** Folds `other` into `survivor` in place: per trait and consent the newer value wins. */

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachStore, startTestOmnis, type TestOmnis } from '../testing/index.ts';
+import type { VirtualClock } from '../shared/index.ts';
 
 forEachStore('profiles and identity resolution', kind => {
   let t: TestOmnis;
@@ -70,6 +71,29 @@ forEachStore('profiles and identity resolution', kind => {
     assert.equal(p.timezone, 'America/Los_Angeles');
     assert.equal(p.seen.sms.firstSeen, '2026-02-01T11:00:00.000Z');
     assert.equal(p.seen.web.lastSeen, '2026-03-01T10:00:00.000Z');
+  });
+
+  test("Omnis's own feedback about a send leaves the profile unwritten unless it changes it (a hard bounce does)", async () => {
+    await t.track('/v1/identify', { userId: 'fern', traits: { email: 'fern@example.com' } });
+    await t.omnis.idle();
+    const p = (await find('user_id:fern')).json;
+    const row = async () => (await t.omnis.db.query<{ v: string }>('select xmin::text as v from profiles where id = $1', [p.id]))[0].v;
+    const written = await row();
+    (t.clock as VirtualClock).advance(3_600_000);
+    const feedback = (n: number, event: string, properties: Record<string, string>) => ({
+      messageId: `fb-fern-${n}`, type: 'track' as const, event, userId: null, anonymousId: p.id, channel: 'email', timestamp: t.clock.now(), receivedAt: t.clock.now(),
+      sourceId: 'internal', properties, traits: {}, context: { profileId: p.id },
+    });
+    await t.omnis.log.append('default', [feedback(1, 'Message Sent', { messageId: 'msg_1', status: 'sent' }), feedback(2, 'Message Delivered', { messageId: 'msg_1', status: 'delivered' })]);
+    await t.omnis.idle();
+    assert.equal(await row(), written, 'the profile row was not written again');
+    assert.equal((await find('user_id:fern')).json.updatedAt, p.updatedAt);
+    await t.omnis.log.append('default', [feedback(3, 'Email Bounced', { bounceType: 'hard', recipient: 'fern@example.com', reason: 'no such user' })]);
+    await t.omnis.idle();
+    const bounced = (await find('user_id:fern')).json;
+    assert.notEqual(await row(), written);
+    assert.equal(bounced.channels.email.reachable, false);
+    assert.equal(bounced.updatedAt, new Date(t.clock.now()).toISOString());
   });
 
   test('timeline pages with a cursor and filters by channel', async () => {

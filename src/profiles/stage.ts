@@ -98,7 +98,7 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
       if (!live || !profile) { dropped.push(e.seq); return; }
       // Omnis's own bookkeeping ($timer, segment changes, message statuses) says nothing about
       // where the person was active; a journey's update step still sets traits.
-      if (e.channel !== 'internal' || e.type === 'identify') { applyEvent(profile, e, [], now, { seen: false }); dirty.add(live); }
+      if ((e.channel !== 'internal' || e.type === 'identify') && applyEvent(profile, e, [], now, { seen: false })) dirty.add(live);
       e.profileId = live;
       kept.push(e);
       return;
