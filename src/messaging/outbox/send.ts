@@ -7,9 +7,9 @@
  *
  * A round costs a few statements whatever its size: the profiles are read at once, the
  * policy's reads and every decision before a provider call commit in one transaction, and
- * the outcomes of the provider calls are written in one statement after them. Messages
- * handed to a provider stay in `sending` (with `attempted_at` set) until that write, so a
- * crash in between is left to crash recovery, as before a single message's write.
+ * the outcomes of the provider calls are written together as they come back (Outcomes).
+ * Messages handed to a provider stay in `sending` (with `attempted_at` set) until that
+ * write, so a crash in between is left to crash recovery.
  */
 import type { Db, Tx } from '../../store/index.ts';
 import { OmnisError, type Clock, type JsonObject } from '../../shared/index.ts';
@@ -93,21 +93,54 @@ export async function sendRound(ctx: SendContext, round: readonly OutboxMessage[
   const decided = await ctx.db.transaction(tx => decide(ctx, tx, ready, before, now));
   await ctx.changed(decided.moved.map(m => ({ m })));
 
-  const outcomes: { change: RoundChange; extra?: JsonObject }[] = [];
+  const outcomes = new Outcomes(ctx);
   const queue = [...decided.go];
   const worker = async () => {
-    for (let r = queue.shift(); r; r = queue.shift()) outcomes.push(await attempt(ctx, r));
+    for (let r = queue.shift(); r; r = queue.shift()) outcomes.add(await attempt(ctx, r));
   };
   await Promise.all(Array.from({ length: Math.min(ctx.concurrency, queue.length) }, worker));
-  if (!outcomes.length) return;
-  let moved: OutboxMessage[];
-  try {
-    moved = await changeStatuses(ctx.db, outcomes.map(o => o.change), ctx.clock.now());
-  } catch (err) {
-    throw new AfterSendError(err);
+  await outcomes.written();
+}
+
+type Outcome = { change: RoundChange; extra?: JsonObject };
+
+/**
+ * Writes the outcomes of provider calls while the round's other calls go on: whatever has
+ * come back is written in one statement as soon as the write before it is done. A crash so
+ * leaves unrecorded only the calls in flight and one write's worth, for crash recovery.
+ */
+class Outcomes {
+  private pending: Outcome[] = [];
+  private writing: Promise<void> | null = null;
+  private failure: unknown = null;
+
+  constructor(private readonly ctx: SendContext) {}
+
+  add(o: Outcome) {
+    this.pending.push(o);
+    this.writing ??= this.drain();
   }
-  const extra = new Map(outcomes.map(o => [o.change.id, o.extra]));
-  await ctx.changed(moved.map(m => ({ m, extra: extra.get(m.id) })));
+
+  /** Resolves when every outcome added is written; throws AfterSendError if a write failed. */
+  async written(): Promise<void> {
+    await this.writing;
+    if (this.failure !== null) throw new AfterSendError(this.failure);
+  }
+
+  private async drain() {
+    while (this.pending.length) {
+      const batch = this.pending.splice(0);
+      try {
+        const moved = await changeStatuses(this.ctx.db, batch.map(o => o.change), this.ctx.clock.now());
+        const extra = new Map(batch.map(o => [o.change.id, o.extra]));
+        await this.ctx.changed(moved.map(m => ({ m, extra: extra.get(m.id) })));
+      } catch (err) {
+        // Those rows stay in `sending`, attempted: crash recovery decides. The others are still written.
+        this.failure ??= err;
+      }
+    }
+    this.writing = null;
+  }
 }
 
 /** The round's profiles, read per workspace in one call each; keyed by profile id. */
