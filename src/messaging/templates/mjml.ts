@@ -4,15 +4,22 @@
  * ignored at render time (`ignoreIncludes`); no .mjmlconfig is read (no `mjmlConfigPath`,
  * `useMjmlConfigOptions` off), so no custom components load from disk.
  */
-import mjml2html from 'mjml';
+import type mjml2htmlFn from 'mjml';
 import { TemplateError } from './liquid.ts';
+
+type Mjml2Html = typeof mjml2htmlFn;
+// mjml (with juice, cheerio and their CSS tools) takes about a second to load: loaded on the
+// first MJML template, so a process that renders none (the CLI, the pipeline thread) never pays it.
+let loading: Promise<Mjml2Html> | null = null;
+const mjml = () => (loading ??= import('mjml').then(m => m.default));
 
 const OPTIONS = { validationLevel: 'soft', keepComments: false, ignoreIncludes: true, minify: false, beautify: false, useMjmlConfigOptions: false } as const;
 
 export interface MjmlResult { html: string; errors: string[] }
 
 export async function compileMjml(source: string): Promise<MjmlResult> {
-  let res: Awaited<ReturnType<typeof mjml2html>>;
+  const mjml2html = await mjml();
+  let res: Awaited<ReturnType<Mjml2Html>>;
   try {
     res = await mjml2html(source, OPTIONS);
   } catch (err) {
