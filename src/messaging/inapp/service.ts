@@ -63,7 +63,7 @@ export class InAppService {
       const moved = await changeStatus(this.deps.db, m.id, { status: 'delivered', reason: 'fetched by the app', from: ['sent'] }, now);
       if (!moved) continue;
       out.push(view(moved));
-      await emitFeedback(this.deps.emit, moved, now, this.onError);
+      await emitFeedback(this.deps.emit, [{ m: moved }], now, this.onError);
     }
     return out;
   }

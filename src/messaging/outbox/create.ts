@@ -73,7 +73,7 @@ export function createMessaging(opts: MessagingOptions) {
     async recordFeedback(input: Omit<FeedbackInput, 'at'> & { at?: number }) {
       const at = input.at ?? clock.now();
       const moved = await db.transaction(tx => recordFeedback(tx, { ...input, at }));
-      if (moved) await emitFeedback(opts.emit, moved, at, onError);
+      if (moved) await emitFeedback(opts.emit, [{ m: moved }], at, onError);
       return moved;
     },
     /** What the capture provider "sent" in a workspace, newest first. */

@@ -15,7 +15,7 @@ import type { Db } from '../../store/index.ts';
 import { WorkLoop, type Clock, type JsonObject } from '../../shared/index.ts';
 import type { ChannelService } from '../channels/index.ts';
 import { changeStatus, iso, toMessage } from './rows.ts';
-import { feedbackEvent, type Emit } from './events.ts';
+import { emitFeedback, type Emit } from './events.ts';
 import { DEFAULT_RETRY, type RetryOptions } from './pacing.ts';
 import { AfterSendError, sendRound, type Policy, type SendContext } from './send.ts';
 import type { LoadProfiles, LoadTemplate, OutboxMessage } from './types.ts';
@@ -203,21 +203,7 @@ export class Dispatcher {
     }
   }
 
-  /** Feedback events of these status changes, emitted together. An emit failure is reported, never thrown: the changes have committed. */
-  private async changed(moved: { m: OutboxMessage; extra?: JsonObject }[]) {
-    const emit = this.deps.emit;
-    if (!emit || !moved.length) return;
-    const now = this.deps.clock.now();
-    const byWorkspace = new Map<string, NonNullable<ReturnType<typeof feedbackEvent>>[]>();
-    for (const { m, extra } of moved) {
-      const e = feedbackEvent(m, now, extra);
-      if (!e) continue;
-      let l = byWorkspace.get(m.workspaceId);
-      if (!l) byWorkspace.set(m.workspaceId, (l = []));
-      l.push(e);
-    }
-    for (const [ws, events] of byWorkspace) {
-      try { await emit(ws, events); } catch (err) { this.onError(err); }
-    }
+  private changed(moved: { m: OutboxMessage; extra?: JsonObject }[]) {
+    return emitFeedback(this.deps.emit, moved, this.deps.clock.now(), this.onError);
   }
 }

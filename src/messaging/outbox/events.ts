@@ -51,14 +51,25 @@ export function feedbackEvent(m: OutboxMessage, now: number, extra: JsonObject =
   };
 }
 
-/** Emits the event of a status change, if it has one. An emit failure is reported, never thrown:
- * the status change it describes has already committed. */
-export async function emitFeedback(emit: Emit | undefined, m: OutboxMessage, now: number, onError: (err: unknown) => void, extra?: JsonObject): Promise<void> {
-  const event = feedbackEvent(m, now, extra);
-  if (!event || !emit) return;
-  try {
-    await emit(m.workspaceId, [event]);
-  } catch (err) {
-    onError(err);
+/**
+ * Emits the events of status changes that have one, together (one call per workspace). An
+ * emit failure is reported, never thrown: the status changes they describe have committed.
+ */
+export async function emitFeedback(emit: Emit | undefined, moved: readonly { m: OutboxMessage; extra?: JsonObject }[], now: number, onError: (err: unknown) => void): Promise<void> {
+  if (!emit || !moved.length) return;
+  const byWorkspace = new Map<string, OmnisEvent[]>();
+  for (const { m, extra } of moved) {
+    const event = feedbackEvent(m, now, extra);
+    if (!event) continue;
+    let l = byWorkspace.get(m.workspaceId);
+    if (!l) byWorkspace.set(m.workspaceId, (l = []));
+    l.push(event);
+  }
+  for (const [ws, events] of byWorkspace) {
+    try {
+      await emit(ws, events);
+    } catch (err) {
+      onError(err);
+    }
   }
 }
