@@ -84,7 +84,7 @@ export async function createOmnis(opts: OmnisOptions) {
     headersFor: m => unsubscribeHeaders(publicUrl, secretKey, m),
     decorate: (m, content) => trackEmail(publicUrl, secretKey, m, content),
     loadTemplate: (ws, key, channel, locale) => templates.load(ws, key, channel, locale),
-    loadProfiles: (_ws, profileIds) => loadMessagingProfiles(db, profileIds),
+    loadProfiles: (ws, profileIds) => loadMessagingProfiles(db, ws, profileIds),
     policy: (tx, m, profile, now) => journeys.checkAtSend(tx, m, profile.timezone, now),
     // Delivery and engagement facts go back through the log like any event, pinned to their profile.
     emit: async (ws, events) => { await log.append(ws, events); },
@@ -156,12 +156,12 @@ const eraseEverywhere: EraseProfiles = async (tx, workspaceId, ids, now) => {
   await forgetMembers(tx, ids);
 };
 
-/** What the outbox reads about its recipients at send time, for a round of messages at once; keyed by the ids asked (merged-away ones read their survivor). */
-async function loadMessagingProfiles(db: Db, profileIds: string[]): Promise<Map<string, MessagingProfile>> {
+/** What the outbox reads about its recipients at send time, for a round of messages at once; keyed by the ids asked (merged-away ones read their survivor). Only the workspace's own. */
+async function loadMessagingProfiles(db: Db, workspaceId: string, profileIds: string[]): Promise<Map<string, MessagingProfile>> {
   const rows = await db.query<{ asked: string; traits: JsonObject; computed: JsonObject; consent: Profile['consent']; channels: Profile['channels']; timezone: string | null; identities: Identity[] }>(
     `select m.id as asked, p.traits, p.computed, p.consent, p.channels, p.timezone,
             coalesce((select json_agg(json_build_object('type', i.type, 'value', i.value)) from identities i where i.profile_id = p.id), '[]') as identities
-       from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id) where m.id = any($1::text[])`, [profileIds]);
+       from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id) where m.id = any($1::text[]) and m.workspace_id = $2`, [profileIds, workspaceId]);
   return new Map(rows.map(p => [p.asked, {
     traits: p.traits, computed: p.computed, consent: p.consent, channels: p.channels, timezone: p.timezone,
     locale: typeof p.traits.locale === 'string' ? p.traits.locale : null, identities: p.identities,
