@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../store/index.ts';
-import type { StoredEvent } from '../shared/index.ts';
+import { groupBy, type StoredEvent } from '../shared/index.ts';
 import type { Appended } from './log.ts';
 import { earliestScheduled, takeDueTimers, timerEvent, type TimerRow } from './timers.ts';
 import { rowToEvent, eventToInsert, INSERT_INLINE_EVENTS_SQL, INSERT_EVENTS_SQL, LOG_AFTER, PIPELINE_SHARED_SQL, type EventRow } from './rows.ts';
@@ -270,13 +270,7 @@ export class Processor {
   }
 
   private async runStages(tx: Tx, batch: Appended[], after: (() => void)[]) {
-    const byWorkspace = new Map<string, StoredEvent[]>();
-    for (const e of batch) {
-      let l = byWorkspace.get(e.workspaceId);
-      if (!l) byWorkspace.set(e.workspaceId, (l = []));
-      l.push(e);
-    }
-    for (const [ws, events] of byWorkspace) {
+    for (const [ws, events] of groupBy(batch, e => e.workspaceId)) {
       const ctx = this.context(tx, after, MAX_INLINE_ROUNDS);
       // What the stages emit goes through them next, round after round, until nothing more is
       // emitted; a chain deeper than any real one (definitions feeding each other) goes to the log.

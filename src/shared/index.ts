@@ -4,3 +4,4 @@ export * from './duration.ts';
 export * from './ids.ts';
 export type * from './types.ts';
 export { WorkLoop, type NextPass } from './work-loop.ts';
+export { groupBy } from './group.ts';

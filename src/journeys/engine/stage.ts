@@ -1,6 +1,6 @@
 import type { Tx } from '../../store/index.ts';
 import type { Clock, StoredEvent } from '../../shared/index.ts';
-import { parseDuration } from '../../shared/index.ts';
+import { groupBy, parseDuration } from '../../shared/index.ts';
 import { TIMER_EVENT, batchValue, type StageContext } from '../../bus/index.ts';
 import { SEGMENT_ENTERED, type EvalEvent } from '../../segments/index.ts';
 import { batchProfiles } from '../../profiles/index.ts';
@@ -43,8 +43,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const pairs = new Map<string, { profileId: string; journeyId: string }>();
     candidates.forEach((e, n) => { for (const j of entries[n]) pairs.set(runKey(e.profileId!, j.id), { profileId: e.profileId!, journeyId: j.id }); });
     const latest = await latestRuns(tx, [...pairs.values()]);
-    const byProfile = new Map<string, Run[]>();
-    for (const r of runs) { let l = byProfile.get(r.profileId); if (!l) byProfile.set(r.profileId, (l = [])); l.push(r); }
+    const byProfile = groupBy(runs, r => r.profileId);
 
     const now = deps.clock.now();
     const emit = (evs: Parameters<StageContext['emit']>[1]) => ctx.emit(workspaceId, evs);

@@ -2,7 +2,7 @@
  * Segment-style feedback events about outbox messages ("Message Sent", "Message Suppressed"...),
  * so journeys (a goal, a fallback channel) and segments can react to what happened to a send.
  */
-import type { JsonObject, OmnisEvent } from '../../shared/index.ts';
+import { groupBy, type JsonObject, type OmnisEvent } from '../../shared/index.ts';
 import type { MessageStatus, OutboxMessage } from './types.ts';
 
 export type Emit = (workspaceId: string, events: OmnisEvent[]) => Promise<void> | void;
@@ -57,17 +57,10 @@ export function feedbackEvent(m: OutboxMessage, now: number, extra: JsonObject =
  */
 export async function emitFeedback(emit: Emit | undefined, moved: readonly { m: OutboxMessage; extra?: JsonObject }[], now: number, onError: (err: unknown) => void): Promise<void> {
   if (!emit || !moved.length) return;
-  const byWorkspace = new Map<string, OmnisEvent[]>();
-  for (const { m, extra } of moved) {
-    const event = feedbackEvent(m, now, extra);
-    if (!event) continue;
-    let l = byWorkspace.get(m.workspaceId);
-    if (!l) byWorkspace.set(m.workspaceId, (l = []));
-    l.push(event);
-  }
-  for (const [ws, events] of byWorkspace) {
+  const events = moved.map(({ m, extra }) => ({ ws: m.workspaceId, e: feedbackEvent(m, now, extra) })).filter((x): x is { ws: string; e: OmnisEvent } => x.e !== null);
+  for (const [ws, group] of groupBy(events, x => x.ws)) {
     try {
-      await emit(ws, events);
+      await emit(ws, group.map(x => x.e));
     } catch (err) {
       onError(err);
     }

@@ -12,7 +12,7 @@
  * write, so a crash in between is left to crash recovery.
  */
 import type { Db, Tx } from '../../store/index.ts';
-import { OmnisError, type Clock, type JsonObject } from '../../shared/index.ts';
+import { OmnisError, groupBy, type Clock, type JsonObject } from '../../shared/index.ts';
 import { ProviderError, type MessageContent, type Provider, type Recipient } from '../providers/index.ts';
 import { renderTemplate, type Template, type TemplateContext } from '../templates/index.ts';
 import type { ChannelService } from '../channels/index.ts';
@@ -145,14 +145,10 @@ class Outcomes {
 
 /** The round's profiles, read per workspace in one call each; keyed by profile id. */
 async function loadRoundProfiles(ctx: SendContext, round: readonly OutboxMessage[]): Promise<Map<string, MessagingProfile>> {
-  const byWorkspace = new Map<string, string[]>();
-  for (const m of round) {
-    let ids = byWorkspace.get(m.workspaceId);
-    if (!ids) byWorkspace.set(m.workspaceId, (ids = []));
-    ids.push(m.profileId);
-  }
   const out = new Map<string, MessagingProfile>();
-  for (const [ws, ids] of byWorkspace) for (const [id, p] of await ctx.loadProfiles(ws, [...new Set(ids)])) out.set(id, p);
+  for (const [ws, ms] of groupBy(round, m => m.workspaceId)) {
+    for (const [id, p] of await ctx.loadProfiles(ws, [...new Set(ms.map(m => m.profileId))])) out.set(id, p);
+  }
   return out;
 }
 
