@@ -32,6 +32,8 @@ export interface OmnisOptions {
   /** Default events/s per write key. */
   rateLimit?: number;
   batchSize?: number;
+  /** Entries a journey run's trail keeps before the oldest are folded into per-step counts (default TRAIL_CAP); null keeps all, as the simulator does. */
+  trailCap?: number | null;
   logError?: (e: unknown) => void;
   /** Seals channel secrets at rest (OMNIS_SECRET_KEY). */
   secretKey?: string;
@@ -67,8 +69,8 @@ export async function createOmnis(opts: OmnisOptions) {
   const threaded = (opts.pipeline ?? (db.connection && clock === systemClock ? 'thread' : 'inline')) === 'thread';
   if (threaded && !db.connection) throw new Error('the threaded pipeline needs a Postgres server');
   const processor = threaded
-    ? new ThreadedProcessor(new URL('./pipeline-worker.mjs', import.meta.url), { ...db.connection, batchSize }, onError)
-    : buildPipeline(db, clock, settings, { batchSize, onError });
+    ? new ThreadedProcessor(new URL('./pipeline-worker.mjs', import.meta.url), { ...db.connection, batchSize, trailCap: opts.trailCap }, onError)
+    : buildPipeline(db, clock, settings, { batchSize, trailCap: opts.trailCap, onError });
   const worker = opts.worker ?? true;
   if (worker) log.onAppend(events => processor.enqueue(events));
   const journal = opts.journalDir ? new AcceptJournal(opts.journalDir, db, log, { onError }) : null;

@@ -5,11 +5,11 @@ import { WorkspaceSettings } from './workspaces.ts';
 import { buildPipeline } from './pipeline.ts';
 
 // Entry of the pipeline thread (bus/thread.ts): its own connections, the same stages.
-const { databaseUrl, schema, batchSize } = workerData as { databaseUrl: string; schema?: string; batchSize?: number };
+const { databaseUrl, schema, batchSize, trailCap } = workerData as { databaseUrl: string; schema?: string; batchSize?: number; trailCap?: number | null };
 const db = await openStore({ databaseUrl, schema, poolSize: 4 });
 const settings = new WorkspaceSettings(db, systemClock);
 const pipeline = buildPipeline(db, systemClock, settings, {
-  batchSize, onError: e => parentPort!.postMessage({ type: 'error', error: String((e as Error)?.stack ?? e) }),
+  batchSize, trailCap, onError: e => parentPort!.postMessage({ type: 'error', error: String((e as Error)?.stack ?? e) }),
 });
 const { processor } = pipeline;
 processor.onProcessed = seq => parentPort!.postMessage({ type: 'processed', seq, backlog: processor.lag() });

@@ -7,7 +7,7 @@ import { enqueueMessages, cancelMessages } from '../messaging/index.ts';
 import type { Clock } from '../shared/index.ts';
 import { WorkspaceSettings } from './workspaces.ts';
 
-export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache; catalog: JourneyCatalog; history?: EventHistory; profiles?: ProfileCache; members?: MembershipCache }
+export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache; catalog: JourneyCatalog; history?: EventHistory; profiles?: ProfileCache; members?: MembershipCache; trailCap?: number | null }
 
 /** Journeys write messages straight into the outbox table inside the pipeline's transaction. */
 const outbox: Outbox = { enqueueMany: enqueueMessages, cancel: cancelMessages };
@@ -17,7 +17,7 @@ export function buildStages(deps: PipelineDeps): Stage[] {
   return [
     (tx, ws, events, ctx) => resolveAndApply(tx, ws, events, { clock: deps.clock, rulesFor: (w, q) => deps.settings.rulesFor(w, q), cache: deps.profiles }, ctx),
     segmentStage({ defs: deps.defs, clock: deps.clock, history: deps.history, members: deps.members }),
-    journeyStage({ clock: deps.clock, catalog: deps.catalog, outbox }),
+    journeyStage({ clock: deps.clock, catalog: deps.catalog, outbox, trailCap: deps.trailCap }),
   ];
 }
 
@@ -26,8 +26,8 @@ export function buildJobs(deps: PipelineDeps): Job[] {
 }
 
 /** The processor and the timer loop that tells it when timers fall due; they run together, inline or on the pipeline thread. */
-export function buildPipeline(db: Db, clock: Clock, settings: WorkspaceSettings, opts: { batchSize?: number; onError: (e: unknown) => void }) {
-  const deps = { clock, settings, defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory(1_000_000, { verify: false }), profiles: new ProfileCache(), members: new MembershipCache() };
+export function buildPipeline(db: Db, clock: Clock, settings: WorkspaceSettings, opts: { batchSize?: number; trailCap?: number | null; onError: (e: unknown) => void }) {
+  const deps = { clock, settings, trailCap: opts.trailCap, defs: new DefinitionCache(), catalog: new JourneyCatalog(), history: new EventHistory(1_000_000, { verify: false }), profiles: new ProfileCache(), members: new MembershipCache() };
   const processor = new Processor(db, buildStages(deps), { batchSize: opts.batchSize, onError: opts.onError, jobs: buildJobs(deps), caches: [deps.profiles, deps.history, deps.members] });
   const timers = new TimerLoop(db, clock, now => processor.fireTimers(now), opts.onError);
   processor.onCommitted = due => timers.poke(due);

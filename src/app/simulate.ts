@@ -30,7 +30,7 @@ export async function simulateJourney(omnis: Omnis, workspaceId: string, journey
   const clock = new VirtualClock(start);
   const db = await openScratchDb();
   const { createOmnis } = await import('./omnis.ts');
-  const sim = await createOmnis({ db, clock, pipeline: 'inline', logError: () => {} });
+  const sim = await createOmnis({ db, clock, pipeline: 'inline', trailCap: null, logError: () => {} });
   try {
     await sim.start();
     const ws = DEFAULT_WORKSPACE;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachStore, startTestOmnis } from '../testing/index.ts';
-import { H, advance, messagesOf, person, profileId, publish, setUpChannels, track } from './acceptance-helpers.ts';
+import { H, MIN, advance, messagesOf, person, profileId, publish, setUpChannels, track } from './acceptance-helpers.ts';
 
 /** The console's live view: who is at a step, per-step opens/clicks/conversions, list totals, and all-problems validation. */
 forEachStore('journey live view', kind => {
@@ -65,6 +65,48 @@ forEachStore('journey live view', kind => {
       const s = (await t.admin('GET', `/api/v1/journeys/${id}/stats`)).json;
       assert.deepEqual([s.steps.first.entered, s.steps.first.movedOn, s.steps.second.entered, s.steps.second.movedOn, s.steps.second.waiting], [1, 1, 1, 0, 1]);
     } finally { await t.close(); }
+  });
+
+  test("a looping run's trail keeps its recent steps; stats, outcomes and the export still count every step", async () => {
+    // The same looping journey on two servers: one trims trails past 10 entries, one keeps them all.
+    const capped = await startTestOmnis(kind, { trailCap: 10 });
+    const whole = await startTestOmnis(kind, { trailCap: null });
+    try {
+      const seen = [];
+      for (const t of [capped, whole]) {
+        const id = await publish(t, {
+          name: 'Hourly nudge', entry: { event: 'Signed Up' }, goal: { event: 'Order Completed', within: '30d' }, start: 'intro',
+          steps: { intro: { type: 'wait', for: '1h', next: 'a' }, a: { type: 'wait', for: '1h', next: 'b' }, b: { type: 'wait', for: '1h', next: 'a' } },
+        });
+        await person(t, 'lou');
+        await track(t, 'lou', 'Signed Up');
+        await t.omnis.settle();
+        await advance(t, 20 * H + MIN);
+        const waiting = (await t.admin('GET', `/api/v1/journeys/${id}/steps/${'b'}/runs`)).json.data.concat((await t.admin('GET', `/api/v1/journeys/${id}/steps/a/runs`)).json.data);
+        const midStats = (await t.admin('GET', `/api/v1/journeys/${id}/stats`)).json.steps;
+        await track(t, 'lou', 'Order Completed', { total: 50 });
+        await t.omnis.settle();
+        const stats = (await t.admin('GET', `/api/v1/journeys/${id}/stats`)).json.steps;
+        const pid = await profileId(t, 'lou');
+        const [run] = (await t.admin('GET', `/api/v1/profiles/${pid}/export`)).json.journeyRuns;
+        seen.push({ waiting: waiting.map((r: { since: string }) => r.since), midStats, stats, run });
+      }
+      const [c, w] = seen;
+      // 20 hours: intro once, then a and b by turns, ten times each.
+      assert.deepEqual([w.midStats.intro.entered, w.midStats.a.entered, w.midStats.b.entered, w.midStats.b.waiting + w.midStats.a.waiting], [1, 10, 10, 1]);
+      assert.equal(w.run.steps.length, 2 + 4 * 10 - 1 + 1, 'the uncapped trail holds every transition');
+      assert.equal(w.run.earlierSteps, null);
+      assert.deepEqual(c.midStats, w.midStats, 'per-step counts are exact with a capped trail');
+      assert.deepEqual(c.stats, w.stats, 'so are conversions per step, for steps only the tally remembers (intro)');
+      assert.equal(c.stats.intro.conversions, 1);
+      assert.deepEqual(c.waiting, w.waiting, 'arrival at the current step survives the trim');
+      assert.ok(c.run.steps.length <= 10, `capped trail holds ${c.run.steps.length}`);
+      assert.deepEqual(c.run.steps, w.run.steps.slice(-c.run.steps.length), 'the capped trail is the newest part of the whole one');
+      const folded = w.run.steps.slice(0, -c.run.steps.length) as { step: string; action: string }[];
+      const tally: Record<string, { entered: number; left: number }> = {};
+      for (const s of folded) { tally[s.step] ??= { entered: 0, left: 0 }; tally[s.step][s.action as 'entered' | 'left']++; }
+      assert.deepEqual(c.run.earlierSteps, tally, 'what left the trail is counted in earlierSteps');
+    } finally { await capped.close(); await whole.close(); }
   });
 
   test('validate reports every broken step at once, and what only publishing refuses', async () => {

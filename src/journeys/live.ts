@@ -59,7 +59,9 @@ export async function stepOutcomes(db: Db, journeyId: string): Promise<Record<st
         group by m.step_id`, [journeyId]),
     db.query<{ step_id: string; conversions: number; revenue: number }>(
       `select s.step_id, count(*)::int as conversions, coalesce(sum(r.revenue), 0)::float8 as revenue
-         from journey_runs r cross join lateral (select distinct e->>0 as step_id from jsonb_array_elements(r.trail) e where e->>1 = 'entered') s
+         from journey_runs r cross join lateral (
+                select e->>0 as step_id from jsonb_array_elements(r.trail) e where e->>1 = 'entered'
+                union select t.key from jsonb_each(coalesce(r.trail_tally, '{}')) t where (t.value->>0)::int > 0) s
         where r.journey_id = $1 and r.status = 'converted'
         group by s.step_id`, [journeyId]),
   ]);

@@ -20,10 +20,10 @@ export async function profileOf(t: Pick<TestOmnis, 'admin'>, userId: string): Pr
 }
 
 /** A whole Omnis (API and pipeline) on a throwaway database, driven through app.inject. */
-export async function startTestOmnis(kind: 'pglite' | 'postgres', opts: { clock?: Clock; rateLimit?: number } = {}): Promise<TestOmnis> {
+export async function startTestOmnis(kind: 'pglite' | 'postgres', opts: { clock?: Clock; rateLimit?: number; trailCap?: number | null } = {}): Promise<TestOmnis> {
   const t = await openTestDb(kind);
   const clock = opts.clock ?? new VirtualClock(Date.parse('2026-03-02T09:00:00Z'));
-  const omnis = await createOmnis({ db: t.db, clock, rateLimit: opts.rateLimit, logError: e => console.error(e) });
+  const omnis = await createOmnis({ db: t.db, clock, rateLimit: opts.rateLimit, trailCap: opts.trailCap, logError: e => console.error(e) });
   await omnis.start();
   const app = await buildServer(omnis);
   const writeKey = (await createKey(t.db, { workspaceId: DEFAULT_WORKSPACE, kind: 'write', name: 'web', source: 'web', channel: 'web' })).secret;

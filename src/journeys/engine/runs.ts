@@ -88,9 +88,16 @@ export interface TrailStep { step: string; action: 'entered' | 'left'; at: strin
 export const trailSteps = (trail: TrailEntry[]): TrailStep[] =>
   trail.map(([step, action, at, detail]) => ({ step, action, at: new Date(at).toISOString(), detail: detail ?? null }));
 
+/** Per step, how often a run entered and left it before the steps its trail still lists (see TRAIL_CAP); null when nothing was trimmed. */
+export type EarlierSteps = Record<string, { entered: number; left: number }> | null;
+
 /** The customer's journey runs with the steps each took, for their access export. */
-export async function runsOfProfiles(q: Queryable, profileIds: readonly string[]): Promise<(Run & { steps: TrailStep[] })[]> {
+export async function runsOfProfiles(q: Queryable, profileIds: readonly string[]): Promise<(Run & { steps: TrailStep[]; earlierSteps: EarlierSteps })[]> {
   if (!profileIds.length) return [];
-  const rows = await q.query<RunRow & { trail: TrailEntry[] }>('select * from journey_runs where profile_id = any($1::text[]) order by entered_at, id', [[...profileIds]]);
-  return rows.map(r => ({ ...toRun(r), steps: trailSteps(r.trail) }));
+  const rows = await q.query<RunRow & { trail: TrailEntry[]; trail_tally: Record<string, [number, number]> | null }>(
+    'select * from journey_runs where profile_id = any($1::text[]) order by entered_at, id', [[...profileIds]]);
+  return rows.map(r => ({
+    ...toRun(r), steps: trailSteps(r.trail),
+    earlierSteps: r.trail_tally && Object.fromEntries(Object.entries(r.trail_tally).map(([step, [entered, left]]) => [step, { entered, left }])),
+  }));
 }

@@ -19,7 +19,7 @@ const ENGAGEMENT = /(Opened|Clicked|Replied|Received|Read|Tapped)$/;
  * (wait_event, engagement, their timers) and start runs (entry). Runs are read only for
  * the profiles whose events can matter, so a batch of page views costs one cached lookup.
  */
-export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outbox: Outbox }) {
+export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outbox: Outbox; trailCap?: number | null }) {
   return async (tx: Tx, workspaceId: string, events: StoredEvent[], ctx: StageContext): Promise<StoredEvent[]> => {
     if (!events.length) return events;
     // Read once per batch: the rounds of emitted events that follow see the same journeys.
@@ -35,7 +35,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const shared = batchProfiles(ctx);
     await shared?.flush();
     const profileOf = shared ? (id: string): ProfileView | undefined => { const r = shared.get(id); return r && { ...r.profile, channels: r.profile.channels as ProfileView['channels'], computed: r.computed }; } : undefined;
-    const writes = new JourneyWrites();
+    const writes = new JourneyWrites(deps.trailCap);
     const outbox = new BatchOutbox(deps.outbox, writes);
     const evs = candidates.map(toEval);
     const entries = evs.map(ev => live.filter(j => entryMatches(j, ev)));

@@ -4,6 +4,31 @@ import { cancelTimers, scheduleTimers, type TimerSpec } from '../../bus/index.ts
 import { JOURNEY_TIMER, type TrailEntry, type Outbox, type OutboxInput, type Run, type StepOutbox, type TimerPayload } from './types.ts';
 import { runKey } from './runs.ts';
 
+/**
+ * A run's trail is capped: when a save would take it past `cap` entries, the oldest are folded
+ * into trail_tally (per step: times entered, times left) and the newest half of the cap is kept,
+ * so a trim happens once every cap/2 entries, not on every save. A null cap keeps every entry
+ * (the simulator, whose timeline is the whole trail). Written in the upsert itself: the engine
+ * never reads trails back.
+ */
+export const TRAIL_CAP = 200;
+const ALL = 'journey_runs.trail || excluded.trail';
+const LEN = `(jsonb_array_length(journey_runs.trail) + jsonb_array_length(excluded.trail))`;
+const OVER = `$2::int is not null and ${LEN} > $2::int`;
+/** Entries of the joined trail numbered from 1, oldest first. */
+const NUMBERED = `jsonb_array_elements(${ALL}) with ordinality t(e, n)`;
+const KEPT = `n > ${LEN} - $2::int / 2`;
+const UPSERT_TRAIL = `
+  trail = case when ${OVER} then (select coalesce(jsonb_agg(e order by n), '[]') from ${NUMBERED} where ${KEPT}) else ${ALL} end,
+  trail_tally = case when ${OVER} then (
+    select jsonb_object_agg(s, jsonb_build_array(en, le)) from (
+      select s, sum(en)::int as en, sum(le)::int as le from (
+        select key as s, (value->>0)::int as en, (value->>1)::int as le from jsonb_each(coalesce(journey_runs.trail_tally, '{}'))
+        union all
+        select e->>0, (e->>1 = 'entered')::int, (e->>1 = 'left')::int from ${NUMBERED} where not (${KEPT})
+      ) u group by s) g)
+    else journey_runs.trail_tally end`;
+
 const later = (a: Run, b: Run) => a.enteredAt > b.enteredAt || (a.enteredAt === b.enteredAt && a.id > b.id);
 const t = (v: number | null) => (v === null ? null : new Date(v).toISOString());
 
@@ -25,6 +50,8 @@ export class JourneyWrites {
   private timers = new Map<string, TimerSpec>();
   /** Timers cancelled in this batch that earlier batches may have written. */
   private cancelled = new Set<string>();
+
+  constructor(private trailCap: number | null = TRAIL_CAP) {}
 
   /** A timer of the run's, due at `dueAt`; its payload says what it is for. */
   timer(run: Run, id: string, dueAt: number, what: TimerPayload['what'], extra: Pick<TimerPayload, 'membershipId'> = {}) {
@@ -87,8 +114,8 @@ export class JourneyWrites {
                 e timestamptz, g timestamptz, "end" timestamptz, reason text, conv timestamptz, rev float8, trail jsonb)
          on conflict (id) do update set profile_id = excluded.profile_id, status = excluded.status, step = excluded.step, waiting = excluded.waiting,
            path = excluded.path, holdout = excluded.holdout, goal_until = excluded.goal_until, ended_at = excluded.ended_at, end_reason = excluded.end_reason,
-           converted_at = excluded.converted_at, revenue = excluded.revenue, trail = journey_runs.trail || excluded.trail`,
-        [JSON.stringify(runs)]);
+           converted_at = excluded.converted_at, revenue = excluded.revenue, ${UPSERT_TRAIL}`,
+        [JSON.stringify(runs), this.trailCap]);
     }
   }
 }
