@@ -20,14 +20,7 @@ const rate = (runs: number, conversions: number, revenue: number): Rate => ({ ru
 export async function journeyStats(db: Db, journeyId: string) {
   const [steps, waiting, sends, paths, overall] = await Promise.all([
     db.query<{ step_id: string; entered: number; left: number }>(
-      // A long run's oldest steps are counted in its trail_tally (see TRAIL_CAP), its recent ones in its trail.
-      `select step_id, sum(entered)::int as entered, sum("left")::int as left from (
-         select e->>0 as step_id, (e->>1 = 'entered')::int as entered, (e->>1 = 'left')::int as "left"
-           from journey_runs r cross join lateral jsonb_array_elements(r.trail) e where r.journey_id = $1
-         union all
-         select t.key, (t.value->>0)::int, (t.value->>1)::int
-           from journey_runs r cross join lateral jsonb_each(r.trail_tally) t where r.journey_id = $1 and r.trail_tally is not null
-       ) s group by step_id`, [journeyId]),
+      `select step_id, entered::int8 as entered, "left"::int8 as left from journey_step_counts where journey_id = $1`, [journeyId]),
     db.query<{ step: string; n: number }>(`select step, count(*)::int as n from journey_runs where journey_id = $1 and status = 'active' and step is not null group by step`, [journeyId]),
     db.query<{ step_id: string; status: string; n: number }>(`select step_id, status, count(*)::int as n from messages where journey_id = $1 group by step_id, status`, [journeyId]),
     db.query<{ path: string | null; holdout: boolean; runs: number; conversions: number; revenue: number }>(

@@ -1,30 +1,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { listMigrations, migrate, openStore, type Db } from './index.ts';
-import { openPglite } from './pglite.ts';
-import { forEachStore, TEST_PG_URL } from '../testing/index.ts';
-
-/** A database migrated up to, not including, `version`: what an existing installation holds before upgrading. */
-async function migratedBefore(db: Db, version: number) {
-  await db.exec('create table schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())');
-  for (const m of listMigrations().filter(m => m.version < version)) {
-    await db.exec(m.sql);
-    await db.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);
-  }
-}
+import { listMigrations, migrate, type Db } from './index.ts';
+import { forEachStore, migratedBefore } from '../testing/index.ts';
 
 forEachStore('migration 016: step-log rows become run trails', kind => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+  let t: Awaited<ReturnType<typeof migratedBefore>>;
   let db: Db;
-  after(async () => {
-    if (kind === 'postgres') await db.query(`drop schema if exists ${schema} cascade`).catch(() => {});
-    await db.close();
-  });
+  after(() => t.close());
 
   test("each run's transitions move to its trail in their order, details kept, and the old table goes", async () => {
-    db = kind === 'pglite' ? await openPglite('memory://') : await openStore({ databaseUrl: TEST_PG_URL, schema, poolSize: 2 });
-    await migratedBefore(db, 16);
+    t = await migratedBefore(kind, 16);
+    db = t.db;
     const run = (id: string) => db.query(
       `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, entered_at) values ($1, 'default', 'jrn_1', 1, 'p_' || $1, 'active', 'wait', '2026-03-01T10:00:00Z')`, [id]);
     await run('run_a');

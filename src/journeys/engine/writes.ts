@@ -47,6 +47,8 @@ export class JourneyWrites {
   private newest = new Map<string, Run>();
   /** Trail entries taken in this batch, per run id, in order. */
   private steps = new Map<string, TrailEntry[]>();
+  /** The same transitions counted per journey and step, for journey_step_counts. */
+  private counts = new Map<string, { w: string; j: string; s: string; en: number; le: number }>();
   private timers = new Map<string, TimerSpec>();
   /** Timers cancelled in this batch that earlier batches may have written. */
   private cancelled = new Set<string>();
@@ -77,6 +79,10 @@ export class JourneyWrites {
     let trail = this.steps.get(r.id);
     if (!trail) this.steps.set(r.id, (trail = []));
     trail.push(detail === null ? [stepId, action, at] : [stepId, action, at, detail]);
+    const k = `${r.journeyId}\u0000${stepId}`;
+    let c = this.counts.get(k);
+    if (!c) this.counts.set(k, (c = { w: r.workspaceId, j: r.journeyId, s: stepId, en: 0, le: 0 }));
+    if (action === 'entered') c.en++; else c.le++;
     this.run(r);
   }
 
@@ -116,6 +122,17 @@ export class JourneyWrites {
            path = excluded.path, holdout = excluded.holdout, goal_until = excluded.goal_until, ended_at = excluded.ended_at, end_reason = excluded.end_reason,
            converted_at = excluded.converted_at, revenue = excluded.revenue, ${UPSERT_TRAIL}`,
         [JSON.stringify(runs), this.trailCap]);
+    }
+    if (this.counts.size) {
+      // In key order, so two transactions adding to the same counters lock them in one order. The
+      // pipeline is the only writer; a pipeline partitioned over processes would shard these rows.
+      const counts = [...this.counts.values()].sort((a, b) => (a.j < b.j ? -1 : a.j > b.j ? 1 : a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
+      this.counts.clear();
+      await tx.query(
+        `insert into journey_step_counts (workspace_id, journey_id, step_id, entered, "left")
+         select x.w, x.j, x.s, x.en, x.le from jsonb_to_recordset($1::jsonb) as x(w text, j text, s text, en int, le int)
+         on conflict (journey_id, step_id) do update set entered = journey_step_counts.entered + excluded.entered, "left" = journey_step_counts."left" + excluded."left"`,
+        [JSON.stringify(counts)]);
     }
   }
 }
