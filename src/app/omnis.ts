@@ -10,7 +10,7 @@ import { JourneyService, endRunsOfForgotten, runsOfProfiles } from '../journeys/
 import { createDelivery, createMessaging, eraseMessages, forgetAudienceMembers, audienceMembershipsOf, messagesOfProfiles, DEFAULT_PUBLIC_URL, TemplateStore, trackEmail, unsubscribeHeaders, type MessagingProfile } from '../messaging/index.ts';
 import type { Identity, JsonObject, Profile } from '../shared/index.ts';
 import { UserService, type UserServiceOptions } from '../users/index.ts';
-import { deleteProfile, exportProfile, type EraseProfiles } from '../profiles/index.ts';
+import { deleteProfile, exportProfile, LIVE_PROFILES_OF_IDS, type EraseProfiles } from '../profiles/index.ts';
 
 export interface OmnisOptions {
   db: Db;
@@ -163,7 +163,7 @@ async function loadMessagingProfiles(db: Db, workspaceId: string, profileIds: st
   const rows = await db.query<{ asked: string; traits: JsonObject; computed: JsonObject; consent: Profile['consent']; channels: Profile['channels']; timezone: string | null; identities: Identity[] }>(
     `select m.id as asked, p.traits, p.computed, p.consent, p.channels, p.timezone,
             coalesce((select json_agg(json_build_object('type', i.type, 'value', i.value)) from identities i where i.profile_id = p.id), '[]') as identities
-       from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id) where m.id = any($1::text[]) and m.workspace_id = $2`, [profileIds, workspaceId]);
+       from ${LIVE_PROFILES_OF_IDS}`, [profileIds, workspaceId]);
   return new Map(rows.map(p => [p.asked, {
     traits: p.traits, computed: p.computed, consent: p.consent, channels: p.channels, timezone: p.timezone,
     locale: typeof p.traits.locale === 'string' ? p.traits.locale : null, identities: p.identities,

@@ -33,13 +33,20 @@ export async function loadProfiles(db: Queryable, ids: readonly string[]): Promi
  * included, identities left empty), in one statement. Ids of other workspaces, or of no
  * profile, are left out.
  */
+/**
+ * FROM clause: each id asked (`m`, $1) with its live profile (`p`: the survivor when `m` was
+ * merged away), within workspace $2. Joined from unnest rather than `m.id = any($1)`: with a
+ * thousand ids (a chunk of fired timers) against a table of 100,000 profiles the planner chose
+ * a parallel scan of the whole table for the any() form, 13 ms against 3 ms for index lookups.
+ */
+export const LIVE_PROFILES_OF_IDS = 'unnest($1::text[]) as a(id) join profiles m on m.id = a.id and m.workspace_id = $2 join profiles p on p.id = coalesce(m.merged_into, m.id)';
+
 export async function loadLiveProfiles(db: Queryable, workspaceId: string, ids: readonly string[]): Promise<{ live: Map<string, string>; records: Map<string, ProfileRecord> }> {
   const live = new Map<string, string>();
   const records = new Map<string, ProfileRecord>();
   if (!ids.length) return { live, records };
   const rows = await db.query<ProfileRow & { asked: string }>(
-    `select m.id as asked, p.* from profiles m join profiles p on p.id = coalesce(m.merged_into, m.id)
-      where m.id = any($1::text[]) and m.workspace_id = $2`, [ids, workspaceId]);
+    `select m.id as asked, p.* from ${LIVE_PROFILES_OF_IDS}`, [ids, workspaceId]);
   for (const r of rows) {
     live.set(r.asked, r.id);
     if (!records.has(r.id)) records.set(r.id, toRecord(r));
