@@ -5,9 +5,8 @@ import { ErrorBox, fmt, pct } from '../../ui.tsx';
 import type { DateRange } from './RangePicker.tsx';
 import { SaveDropOffs } from './SaveDropOffs.tsx';
 import { StepEditor, toQuery, type StepDraft } from './StepEditor.tsx';
+import type { FunnelQuery, FunnelStep } from './funnel.ts';
 
-export interface FunnelStep { step: number; event: string; entered: number; conversionFromPrevious: number; conversionFromFirst: number; dropOff: number; medianSecondsFromPrevious: number | null }
-export interface FunnelQuery { from: string; to: string; steps: ReturnType<typeof toQuery>; window: string }
 
 const START: StepDraft[] = [{ event: 'Product Viewed', where: [] }, { event: 'Product Added', where: [] }, { event: 'Order Completed', where: [] }];
 

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { can, get, post } from '../../api.ts';
 import { useAuth } from '../../auth.tsx';
 import { ErrorBox, fmt } from '../../ui.tsx';
-import type { FunnelQuery, FunnelStep } from './Funnels.tsx';
+import type { FunnelQuery, FunnelStep } from './funnel.ts';
 
 interface Saved { segment: { id: string; name: string }; profiles: number }
 interface SegmentView { id: string; name: string; size: number; status: 'computing' | 'ready' }
