@@ -20,7 +20,7 @@ const rate = (runs: number, conversions: number, revenue: number): Rate => ({ ru
 export async function journeyStats(db: Db, journeyId: string) {
   const [steps, waiting, sends, paths, overall] = await Promise.all([
     db.query<{ step_id: string; entered: number; left: number }>(
-      `select step_id, entered::int8 as entered, "left"::int8 as left from journey_step_counts where journey_id = $1`, [journeyId]),
+      `select step_id, entered, "left" from journey_step_counts where journey_id = $1`, [journeyId]),
     db.query<{ step: string; n: number }>(`select step, count(*)::int as n from journey_runs where journey_id = $1 and status = 'active' and step is not null group by step`, [journeyId]),
     db.query<{ step_id: string; status: string; n: number }>(`select step_id, status, count(*)::int as n from messages where journey_id = $1 group by step_id, status`, [journeyId]),
     db.query<{ path: string | null; holdout: boolean; runs: number; conversions: number; revenue: number }>(
