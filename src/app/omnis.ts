@@ -161,7 +161,7 @@ const eraseEverywhere: EraseProfiles = async (tx, workspaceId, ids, now) => {
 /** What the outbox reads about its recipients at send time, for a round of messages at once; keyed by the ids asked (merged-away ones read their survivor). Only the workspace's own. */
 async function loadMessagingProfiles(db: Db, workspaceId: string, profileIds: string[]): Promise<Map<string, MessagingProfile>> {
   const rows = await db.query<{ asked: string; traits: JsonObject; computed: JsonObject; consent: Profile['consent']; channels: Profile['channels']; timezone: string | null; identities: Identity[] }>(
-    `select m.id as asked, p.traits, p.computed, p.consent, p.channels, p.timezone,
+    `select m.asked, p.traits, p.computed, p.consent, p.channels, p.timezone,
             coalesce((select json_agg(json_build_object('type', i.type, 'value', i.value)) from identities i where i.profile_id = p.id), '[]') as identities
        from ${LIVE_PROFILES_OF_IDS}`, [profileIds, workspaceId]);
   return new Map(rows.map(p => [p.asked, {
