@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { resolve } from 'node:path';
 import type { Db, Tx } from './types.ts';
 import { acquireDataDirLock } from './lock.ts';
+import { RANDOM_PAGE_COST } from './planner.ts';
 
 export interface PgliteOptions {
   /** Let the event loop take a turn before each statement. Default true; see below. */
@@ -21,6 +22,7 @@ export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Pro
   try {
     pg = dir ? new PGlite(dir) : new PGlite({ loadDataDir: opts.loadDataDir });
     await pg.waitReady;
+    await pg.exec(`set random_page_cost = ${RANDOM_PAGE_COST}`);
   } catch (e) { release(); throw e; }
   // PGlite runs each statement synchronously on this thread and hands the connection to the
   // next waiter in a promise continuation. While statements keep queuing (the pipeline, the

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Db, Tx } from './types.ts';
+import { RANDOM_PAGE_COST } from './planner.ts';
 
 // int8 (counts, sequence numbers) fit a JS number in this domain; numeric is used for money.
 pg.types.setTypeParser(20, v => Number(v));
@@ -7,7 +8,7 @@ pg.types.setTypeParser(1700, v => Number(v));
 
 export async function openPostgres(url: string, schema = 'public', poolSize = 8): Promise<Db> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema} -c random_page_cost=${RANDOM_PAGE_COST}` });
   pool.on('error', () => { /* an idle client died; the pool replaces it */ });
   if (schema !== 'public') await pool.query(`create schema if not exists ${schema}`);
   const q = (conn: { query: pg.Pool['query'] }): Tx => ({
