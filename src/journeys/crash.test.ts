@@ -245,6 +245,14 @@ async function scenario(store: Store, random: (() => number) | null, maxOps: num
     `select j.name || ' | ' || (e->>0) || ' | ' || (e->>1) || ' | ' || count(*) as line
        from journey_runs r join journeys j on j.id = r.journey_id cross join lateral jsonb_array_elements(r.trail) e
       group by j.name, e->>0, e->>1 order by 1`);
+  // The step counters behind the stats are written with the trails: whatever the crashes, they agree.
+  const count = (entered: string, left: string) => `' | entered ' || ${entered} || ' | left ' || ${left}`;
+  const counters = await q.query<{ line: string }>(
+    `select j.name || ' | ' || c.step_id || ${count('c.entered', 'c."left"')} as line from journey_step_counts c join journeys j on j.id = c.journey_id order by 1`);
+  const counted = await q.query<{ line: string }>(
+    `select j.name || ' | ' || (e->>0) || ${count(`count(*) filter (where e->>1 = 'entered')`, `count(*) filter (where e->>1 = 'left')`)} as line
+       from journey_runs r join journeys j on j.id = r.journey_id cross join lateral jsonb_array_elements(r.trail) e
+      group by j.name, e->>0 order by 1`);
   // Exactly once at the provider: one captured copy per sent message, none for any other, one outbox row per key.
   const [check] = await q.query<{ sent: number; captured: number; captured_ids: number; orphans: number; keys: number; rows: number; dead: number; stuck: number }>(
     `select (select count(*)::int from messages where status = 'sent') as sent,
@@ -264,6 +272,8 @@ async function scenario(store: Store, random: (() => number) | null, maxOps: num
   assert.equal(check.keys, check.rows, 'one outbox row per idempotency key');
   assert.equal(check.dead, 0, 'no event was dead-lettered');
   assert.equal(check.stuck, 0, 'nothing is left queued or sending');
+  assert.ok(counters.length > 0, 'the story moved runs through steps');
+  assert.deepEqual(counters.map(l => l.line), counted.map(l => l.line), 'the step counters agree with the trails');
   return { messages: messages.map(m => ({ line: m.line, at: m.at.getTime(), recovered: m.recovered })), runs: runs.map(r => r.line), audiences: audiences.map(a => a.line), stepLog: stepLog.map(l => l.line), crashes, ops, history: history.map(h => h.line) };
 }
 
