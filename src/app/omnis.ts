@@ -57,6 +57,8 @@ export interface OmnisOptions {
 export async function createOmnis(opts: OmnisOptions) {
   const { db } = opts;
   const clock = opts.clock ?? systemClock;
+  // A trim keeps half the cap: under 2 it would keep nothing.
+  if (opts.trailCap != null && !(Number.isInteger(opts.trailCap) && opts.trailCap >= 2)) throw new Error(`trailCap must be an integer of at least 2, or null; got ${opts.trailCap}`);
   await migrate(db);
   await ensureWorkspace(db, DEFAULT_WORKSPACE, 'Default workspace');
   const settings = new WorkspaceSettings(db, clock);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forEachStore, startTestOmnis } from '../testing/index.ts';
+import { forEachStore, openTestDb, startTestOmnis } from '../testing/index.ts';
+import { createOmnis } from '../app/index.ts';
 import { H, MIN, advance, messagesOf, person, profileId, publish, setUpChannels, track } from './acceptance-helpers.ts';
 
 /** The console's live view: who is at a step, per-step opens/clicks/conversions, list totals, and all-problems validation. */
@@ -107,6 +108,13 @@ forEachStore('journey live view', kind => {
       for (const s of folded) { tally[s.step] ??= { entered: 0, left: 0 }; tally[s.step][s.action as 'entered' | 'left']++; }
       assert.deepEqual(c.run.earlierSteps, tally, 'what left the trail is counted in earlierSteps');
     } finally { await capped.close(); await whole.close(); }
+  });
+
+  test('a trail cap that would keep nothing is refused at start, naming the option', async () => {
+    const t = await openTestDb(kind);
+    try {
+      for (const trailCap of [1, 0, 2.5, -10]) await assert.rejects(createOmnis({ db: t.db, trailCap }), /trailCap must be an integer of at least 2, or null; got /);
+    } finally { await t.close(); }
   });
 
   test('validate reports every broken step at once, and what only publishing refuses', async () => {
