@@ -1,14 +1,24 @@
 import pg from 'pg';
 import type { Db, Tx } from './types.ts';
-import { RANDOM_PAGE_COST } from './planner.ts';
+import { RANDOM_PAGE_COST, RANDOM_PAGE_COST_SOURCE_SQL } from './planner.ts';
 
 // int8 (counts, sequence numbers) fit a JS number in this domain; numeric is used for money.
 pg.types.setTypeParser(20, v => Number(v));
 pg.types.setTypeParser(1700, v => Number(v));
 
+/** The planner settings Omnis's connections start with: its random page cost, unless the server, database or role sets one. */
+async function plannerOptions(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const [row] = (await c.query<{ source: string }>(RANDOM_PAGE_COST_SOURCE_SQL)).rows;
+    return row?.source === 'default' ? ` -c random_page_cost=${RANDOM_PAGE_COST}` : '';
+  } finally { await c.end(); }
+}
+
 export async function openPostgres(url: string, schema = 'public', poolSize = 8): Promise<Db> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema} -c random_page_cost=${RANDOM_PAGE_COST}` });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}${await plannerOptions(url)}` });
   pool.on('error', () => { /* an idle client died; the pool replaces it */ });
   if (schema !== 'public') await pool.query(`create schema if not exists ${schema}`);
   const q = (conn: { query: pg.Pool['query'] }): Tx => ({
