@@ -29,6 +29,20 @@ const UPSERT_TRAIL = `
       ) u group by s) g)
     else journey_runs.trail_tally end`;
 
+/** The runs of $1 as they stand, their trails appended to (capped at $2, see TRAIL_CAP). */
+const UPSERT_RUNS_SQL = `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, waiting, path, holdout, entered_at, goal_until, ended_at, end_reason, converted_at, revenue, trail)
+  select x.id, x.w, x.j, x.v, x.p, x.s, x.step, x.waiting, x.path, x.holdout, x.e, x.g, x."end", x.reason, x.conv, x.rev, x.trail
+    from jsonb_to_recordset($1::jsonb) as x(id text, w text, j text, v int, p text, s text, step text, waiting jsonb, path text, holdout boolean,
+         e timestamptz, g timestamptz, "end" timestamptz, reason text, conv timestamptz, rev float8, trail jsonb)
+  on conflict (id) do update set profile_id = excluded.profile_id, status = excluded.status, step = excluded.step, waiting = excluded.waiting,
+    path = excluded.path, holdout = excluded.holdout, goal_until = excluded.goal_until, ended_at = excluded.ended_at, end_reason = excluded.end_reason,
+    converted_at = excluded.converted_at, revenue = excluded.revenue, ${UPSERT_TRAIL}`;
+
+/** Adds the transitions counted in $3 to journey_step_counts. */
+const ADD_COUNTS_SQL = `insert into journey_step_counts (workspace_id, journey_id, step_id, entered, "left")
+  select x.w, x.j, x.s, x.en, x.le from jsonb_to_recordset($3::jsonb) as x(w text, j text, s text, en int, le int)
+  on conflict (journey_id, step_id) do update set entered = journey_step_counts.entered + excluded.entered, "left" = journey_step_counts."left" + excluded."left"`;
+
 const later = (a: Run, b: Run) => a.enteredAt > b.enteredAt || (a.enteredAt === b.enteredAt && a.id > b.id);
 const t = (v: number | null) => (v === null ? null : new Date(v).toISOString());
 
@@ -113,26 +127,14 @@ export class JourneyWrites {
       this.runs.clear();
       this.newest.clear();
       this.steps.clear();
-      await tx.query(
-        `insert into journey_runs (id, workspace_id, journey_id, version, profile_id, status, step, waiting, path, holdout, entered_at, goal_until, ended_at, end_reason, converted_at, revenue, trail)
-         select x.id, x.w, x.j, x.v, x.p, x.s, x.step, x.waiting, x.path, x.holdout, x.e, x.g, x."end", x.reason, x.conv, x.rev, x.trail
-           from jsonb_to_recordset($1::jsonb) as x(id text, w text, j text, v int, p text, s text, step text, waiting jsonb, path text, holdout boolean,
-                e timestamptz, g timestamptz, "end" timestamptz, reason text, conv timestamptz, rev float8, trail jsonb)
-         on conflict (id) do update set profile_id = excluded.profile_id, status = excluded.status, step = excluded.step, waiting = excluded.waiting,
-           path = excluded.path, holdout = excluded.holdout, goal_until = excluded.goal_until, ended_at = excluded.ended_at, end_reason = excluded.end_reason,
-           converted_at = excluded.converted_at, revenue = excluded.revenue, ${UPSERT_TRAIL}`,
-        [JSON.stringify(runs), this.trailCap]);
-    }
-    if (this.counts.size) {
-      // In key order, so two transactions adding to the same counters lock them in one order. The
-      // pipeline is the only writer; a pipeline partitioned over processes would shard these rows.
-      const counts = [...this.counts.values()].sort((a, b) => (a.j < b.j ? -1 : a.j > b.j ? 1 : a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
+      // A step always saves its run, so counts come with runs: one statement writes both.
+      // Counters in key order (journey, then step: \u0000 sorts first), so two transactions adding
+      // to the same ones lock them in one order. The pipeline is the only writer; a pipeline
+      // partitioned over processes would shard these rows.
+      const counts = [...this.counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
       this.counts.clear();
-      await tx.query(
-        `insert into journey_step_counts (workspace_id, journey_id, step_id, entered, "left")
-         select x.w, x.j, x.s, x.en, x.le from jsonb_to_recordset($1::jsonb) as x(w text, j text, s text, en int, le int)
-         on conflict (journey_id, step_id) do update set entered = journey_step_counts.entered + excluded.entered, "left" = journey_step_counts."left" + excluded."left"`,
-        [JSON.stringify(counts)]);
+      if (!counts.length) await tx.query(UPSERT_RUNS_SQL, [JSON.stringify(runs), this.trailCap]);
+      else await tx.query(`with runs as (${UPSERT_RUNS_SQL} returning 1) ${ADD_COUNTS_SQL}`, [JSON.stringify(runs), this.trailCap, JSON.stringify(counts)]);
     }
   }
 }
