@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/index.ts';
 import { ms } from '../store/index.ts';
-import type { JsonObject, StoredEvent } from '../shared/index.ts';
+import { groupBy, type JsonObject, type StoredEvent } from '../shared/index.ts';
 import type { EvalEvent } from './condition/index.ts';
 import { isTimerEvent, type PipelineCache } from '../bus/index.ts';
 
@@ -41,13 +41,8 @@ export class EventHistory implements PipelineCache {
   async load(q: Queryable, ids: readonly string[], batch: readonly StoredEvent[], afterCommit: (f: () => void) => void, created?: ReadonlySet<string>): Promise<Map<string, EvalEvent[]>> {
     const out = new Map<string, EvalEvent[]>();
     if (!ids.length) return out;
-    const fresh = new Map<string, StoredEvent[]>();
-    for (const e of batch) {
-      if (!e.profileId) continue;
-      let l = fresh.get(e.profileId);
-      if (!l) fresh.set(e.profileId, (l = []));
-      l.push(e);
-    }
+    // Events without a profile group under no id anyone asks for.
+    const fresh = groupBy(batch, e => e.profileId);
     const known = ids.filter(id => this.entries.has(id));
     const stats = this.verify && known.length
       ? await q.query<{ profile_id: string; n: number; m: string }>(
