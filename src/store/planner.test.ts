@@ -15,7 +15,6 @@ forEachStore("the planner's costs in Omnis's sessions", kind => {
       const direct = await Promise.all([1, 2, 3, 4].map(() => setting(t.db)));
       const inTx = await t.db.transaction(tx => setting(tx));
       assert.deepEqual([...direct, inTx], [RANDOM_PAGE_COST, RANDOM_PAGE_COST, RANDOM_PAGE_COST, RANDOM_PAGE_COST, RANDOM_PAGE_COST]);
-      assert.notEqual(RANDOM_PAGE_COST, 4, "PostgreSQL's default, made for spinning disks");
     } finally { await t.close(); }
   });
 });
