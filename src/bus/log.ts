@@ -1,6 +1,6 @@
 import type { Db } from '../store/index.ts';
 import type { OmnisEvent, StoredEvent } from '../shared/index.ts';
-import { eventToInsert, seqTaker, INSERT_EVENTS_SQL } from './rows.ts';
+import { appendedEvent, eventToInsert, seqTaker, INSERT_EVENTS_SQL } from './rows.ts';
 
 export type Appended = StoredEvent & { workspaceId: string };
 
@@ -55,7 +55,7 @@ export class EventLog {
             const mine: Appended[] = [];
             for (const e of p.events) {
               const seq = seqOf(p.workspaceId, e.messageId);
-              if (seq !== undefined) mine.push({ ...e, seq, profileId: null, workspaceId: p.workspaceId });
+              if (seq !== undefined) mine.push(appendedEvent(p.workspaceId, e, seq));
             }
             all.push(...mine);
             p.resolve(mine);

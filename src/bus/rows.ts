@@ -27,6 +27,18 @@ export function eventToInsert(workspaceId: string, e: OmnisEvent) {
   };
 }
 
+/**
+ * An accepted event with the seq the log gave it. Every field is named: spreading the event
+ * into a new object cost 5-7 µs per event, most of what the appender did after its INSERT.
+ */
+export function appendedEvent(workspaceId: string, e: OmnisEvent, seq: number): StoredEvent & { workspaceId: string } {
+  return {
+    seq, workspaceId, messageId: e.messageId, type: e.type, event: e.event, channel: e.channel, userId: e.userId, anonymousId: e.anonymousId,
+    timestamp: e.timestamp, receivedAt: e.receivedAt, sourceId: e.sourceId, profileId: null, properties: e.properties, traits: e.traits,
+    context: e.context, previousId: e.previousId ?? null, groupId: e.groupId ?? null,
+  };
+}
+
 /** The row eventToInsert made, back as the event it was (seq assigned by the insert). */
 export function insertToEvent(r: ReturnType<typeof eventToInsert>, seq: number): StoredEvent & { workspaceId: string } {
   const b = r.b as EventRow['body'];
