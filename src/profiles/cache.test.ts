@@ -36,6 +36,26 @@ describe('the pipeline\'s profile cache', () => {
     assert.deepEqual(['p1', 'p2', 'p3'].map(id => Boolean(c.get(id))), [true, false, true]);
     assert.equal(c.ownerOf('w', { type: 'user_id', value: '2' }), undefined);
   });
+
+  test('a record a batch worked on in place: its new identifiers, an absorbed profile\'s, and its place in the order', () => {
+    const c = new ProfileCache(2);
+    const p1 = record('p1', [['user_id', 'u1']]);
+    c.put([p1, record('p2', [['user_id', 'u2']])], []);
+    // A batch adds an email to the cached p1 and absorbs p2, in place.
+    p1.identities.push({ type: 'email', value: 'a@x.io' }, { type: 'user_id', value: 'u2' });
+    c.put([p1], ['p2']);
+    assert.equal(c.ownerOf('w', { type: 'email', value: 'a@x.io' }), 'p1');
+    assert.equal(c.ownerOf('w', { type: 'user_id', value: 'u2' }), 'p1');
+    assert.equal(c.ownerOf('w', { type: 'user_id', value: 'u1' }), 'p1');
+    // p3 stored, then p1 used again in place: p3 is now the least recently stored.
+    c.put([record('p3', [['user_id', 'u3']])], []);
+    c.put([p1], []);
+    c.put([record('p4', [['user_id', 'u4']])], []);
+    assert.deepEqual(['p1', 'p3', 'p4'].map(id => Boolean(c.get(id))), [true, false, true]);
+    assert.equal(c.ownerOf('w', { type: 'user_id', value: 'u3' }), undefined);
+    c.evict(['p1']);
+    assert.equal(c.ownerOf('w', { type: 'email', value: 'a@x.io' }), undefined);
+  });
 });
 
 forEachStore('the profile cache through the pipeline', kind => {
