@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachStore, openTestDb, startTestOmnis } from '../testing/index.ts';
 import { createOmnis } from '../app/index.ts';
+import { ThreadedProcessor } from '../bus/index.ts';
+import { systemClock } from '../shared/index.ts';
 import { H, MIN, advance, messagesOf, person, profileId, publish, setUpChannels, track } from './acceptance-helpers.ts';
 
 /** The console's live view: who is at a step, per-step opens/clicks/conversions, list totals, and all-problems validation. */
@@ -108,6 +110,26 @@ forEachStore('journey live view', kind => {
       for (const s of folded) { tally[s.step] ??= { entered: 0, left: 0 }; tally[s.step][s.action as 'entered' | 'left']++; }
       assert.deepEqual(c.run.earlierSteps, tally, 'what left the trail is counted in earlierSteps');
     } finally { await capped.close(); await whole.close(); }
+  });
+
+  // The inline pipeline runs under the tests' virtual clock; a Postgres server with the system clock runs it on its own thread.
+  if (kind === 'postgres') test('the trail cap reaches the pipeline thread', async () => {
+    const t = await startTestOmnis(kind, { clock: systemClock, trailCap: 4 });
+    try {
+      assert.ok(t.omnis.processor instanceof ThreadedProcessor, 'the pipeline runs on its thread');
+      const until = (next: string) => ({ type: 'wait_event', events: [{ event: 'Ping', next }], timeout: '30d', on_timeout: 'end' });
+      const id = await publish(t, { name: 'Ping pong', entry: { event: 'Signed Up' }, start: 'a', steps: { a: until('b'), b: until('a'), end: { type: 'exit' } } });
+      await person(t, 'pat');
+      await track(t, 'pat', 'Signed Up');
+      await t.omnis.settle();
+      for (let i = 0; i < 6; i++) { await track(t, 'pat', 'Ping'); await t.omnis.settle(); }
+      const s = (await t.admin('GET', `/api/v1/journeys/${id}/stats`)).json.steps;
+      assert.deepEqual([s.a.entered, s.b.entered, s.a.waiting], [4, 3, 1]);
+      const [run] = (await t.admin('GET', `/api/v1/profiles/${await profileId(t, 'pat')}/export`)).json.journeyRuns;
+      assert.ok(run.steps.length <= 4, `the thread's trail holds ${run.steps.length} entries`);
+      const earlier = Object.values(run.earlierSteps ?? {}) as { entered: number; left: number }[];
+      assert.equal(run.steps.length + earlier.reduce((n, x) => n + x.entered + x.left, 0), 7 + 6, 'every entry is in the trail or the tally');
+    } finally { await t.close(); }
   });
 
   test('a trail cap that would keep nothing is refused at start, naming the option', async () => {
