@@ -1,6 +1,8 @@
 // Load generator, run in a worker thread so the client's JSON work does not sit on the
 // server's event loop. Modes: "burst" (send everything as fast as `concurrency` allows)
 // and "steady" (a batch of `batchSize` every `intervalMs`, recording each request's latency).
+// It reports when its first request left (`startedAt`, ms since the epoch, comparable across
+// threads), so that the thread's start and its encoding of the bodies are not timed as the server's.
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { url, writeKey, batches, mode, concurrency = 4, intervalMs = 10 } = workerData;
@@ -15,6 +17,7 @@ const send = async body => {
 const bodies = batches.map(b => JSON.stringify({ batch: b }));
 const latencies = [];
 const t0 = performance.now();
+const startedAt = performance.timeOrigin + t0;
 if (mode === 'burst') {
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => { while (next < bodies.length) await send(bodies[next++]); }));
@@ -28,4 +31,4 @@ if (mode === 'burst') {
   }
   await Promise.all(inflight);
 }
-parentPort.postMessage({ elapsedMs: performance.now() - t0, latencies });
+parentPort.postMessage({ startedAt, elapsedMs: performance.now() - t0, latencies });
