@@ -7,6 +7,7 @@ import { openStore } from './index.ts';
 import { openPgliteThread } from './pglite-thread.ts';
 import { openPglite } from './pglite.ts';
 import type { Db } from './types.ts';
+import { RANDOM_PAGE_COST } from './planner.ts';
 
 // One thread for the tests that need no fresh one: each opens in seconds (it compiles PGlite).
 const shared = await openPgliteThread('memory://');
@@ -96,4 +97,9 @@ test('PGlite thread: a data folder keeps its rows across a close and a reopen, a
     const b = await openStore({ dataDir: dir, databaseUrl: '', thread: true });
     try { assert.deepEqual(await b.query('select v from t'), [{ v: 'kept' }]); } finally { await b.close(); }
   } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test("PGlite thread: its session prices random page reads as Omnis's other sessions do", async () => {
+  const [{ v }] = await shared.query<{ v: string }>(`select current_setting('random_page_cost') as v`);
+  assert.equal(Number(v), RANDOM_PAGE_COST);
 });
