@@ -24,9 +24,10 @@ export interface OmnisOptions {
    */
   journalDir?: string;
   /**
-   * Where the pipeline runs: 'thread' (its own thread; Postgres only) or 'inline'. Default:
-   * thread with Postgres on the system clock, inline otherwise (PGlite is single-threaded,
-   * and a virtual clock must drive the pipeline it controls).
+   * Where the pipeline runs: 'thread' (its own thread with Postgres; with PGlite on its own
+   * thread, that thread) or 'inline'. Default: thread on the system clock where one of those
+   * is there, inline otherwise (in-process PGlite is single-threaded, and a virtual clock must
+   * drive the pipeline it controls).
    */
   pipeline?: 'thread' | 'inline';
   /** Default events/s per write key. */
@@ -68,11 +69,14 @@ export async function createOmnis(opts: OmnisOptions) {
   // PGlite runs in this thread: smaller batches keep each stretch it holds the thread short,
   // so HTTP requests are answered between them.
   const batchSize = opts.batchSize ?? (db.kind === 'pglite' ? 250 : 2000);
-  const threaded = (opts.pipeline ?? (db.connection && clock === systemClock ? 'thread' : 'inline')) === 'thread';
-  if (threaded && !db.connection) throw new Error('the threaded pipeline needs a Postgres server');
-  const processor = threaded
-    ? new ThreadedProcessor(new URL('./pipeline-worker.mjs', import.meta.url), { ...db.connection, batchSize, trailCap: opts.trailCap }, onError)
-    : buildPipeline(db, clock, settings, { batchSize, trailCap: opts.trailCap, onError });
+  const threadData = { batchSize, trailCap: opts.trailCap };
+  const canThread = Boolean(db.connection || db.startGuest);
+  const threaded = (opts.pipeline ?? (canThread && clock === systemClock ? 'thread' : 'inline')) === 'thread';
+  if (threaded && !canThread) throw new Error('the threaded pipeline needs a Postgres server, or PGlite on its own thread');
+  const processor = !threaded ? buildPipeline(db, clock, settings, { batchSize, trailCap: opts.trailCap, onError })
+    // PGlite on its own thread: the pipeline runs there, beside the database, so its statements cross no thread.
+    : db.startGuest ? new ThreadedProcessor(() => db.startGuest!(new URL('./pipeline-guest.ts', import.meta.url), threadData), onError)
+    : ThreadedProcessor.onWorker(new URL('./pipeline-worker.mjs', import.meta.url), { ...db.connection, ...threadData }, onError);
   const worker = opts.worker ?? true;
   if (worker) log.onAppend(events => processor.enqueue(events));
   const journal = opts.journalDir ? new AcceptJournal(opts.journalDir, db, log, { onError }) : null;

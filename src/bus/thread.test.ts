@@ -6,9 +6,9 @@ const settled = (p: Promise<void>, ms = 500) => Promise.race([p.then(() => true)
 const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i }));
 
 test('the API side waits for its own appends, whichever arrives first: their append or the pipeline reporting them processed', async () => {
-  const tp = new ThreadedProcessor(new URL('./thread-echo-worker.mjs', import.meta.url), {}, e => { throw e; });
+  const tp = ThreadedProcessor.onWorker(new URL('./thread-echo-worker.mjs', import.meta.url), {}, e => { throw e; });
   await tp.start();
-  const worker = (tp as unknown as { worker: { postMessage(m: unknown): void } }).worker;
+  const worker = (tp as unknown as { port: { postMessage(m: unknown): void } }).port;
   const say = async (message: object) => { worker.postMessage({ type: 'say', message }); await new Promise(r => setTimeout(r, 50)); };
   try {
     // The pipeline read seqs 1..10 from the log and processed them before the appender's own

@@ -1,13 +1,13 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 
 /**
  * The pipeline on its own thread. With a Postgres server, the API's event loop then only
  * parses, validates and appends, and the pipeline's work runs on the other core: it reads
- * new events from the log itself, told only how many arrived. (PGlite lives in one thread,
- * so embedded mode keeps the pipeline inline.)
+ * new events from the log itself, told only how many arrived. With embedded PGlite on its
+ * own thread, the pipeline runs on that thread, beside the database (Db.startGuest).
  */
 export class ThreadedProcessor {
-  private worker: Worker | null = null;
+  private port: Worker | MessagePort | null = null;
   /** Seqs this process appended that the pipeline has not reported processed, in order (from `head`). */
   private mine: number[] = [];
   private head = 0;
@@ -17,22 +17,33 @@ export class ThreadedProcessor {
   private idleWaiters: (() => void)[] = [];
   private stopped: Promise<void> | null = null;
 
-  /** `entry` is a module that runs the pipeline in the worker (see app/pipeline-worker.ts). */
-  constructor(private entry: URL, private data: Record<string, unknown>, private onError: (e: unknown) => void) {}
+  /** `connect` starts the pipeline's thread (or guest) and gives the way to talk to it; see onWorker. */
+  constructor(private connect: () => Promise<Worker | MessagePort>, private onError: (e: unknown) => void) {}
+
+  /** The pipeline on a worker thread of its own: `entry` is a module that runs it there (see app/pipeline-worker.ts). */
+  static onWorker(entry: URL, data: Record<string, unknown>, onError: (e: unknown) => void): ThreadedProcessor {
+    return new ThreadedProcessor(async () => new Worker(entry, { workerData: data }), onError);
+  }
 
   async start() {
-    this.worker = new Worker(this.entry, { workerData: this.data });
-    this.worker.on('error', e => this.onError(e));
+    const port = (this.port = await this.connect());
+    const worker = port instanceof Worker ? port : null;
+    worker?.on('error', e => this.onError(e));
+    let stopped!: () => void;
+    this.stopped = new Promise(r => (stopped = r));
     await new Promise<void>((resolve, reject) => {
-      this.worker!.on('message', (m: { type: string; backlog?: number; seq?: number; error?: string }) => {
+      port.on('message', (m: { type: string; backlog?: number; seq?: number; error?: string }) => {
         if (m.type === 'ready') { this.reported = m.backlog ?? 0; this.passed(m.seq ?? 0); resolve(); }
         else if (m.type === 'backlog') { this.reported = m.backlog ?? 0; this.wakeIdle(); }
         else if (m.type === 'processed') { this.reported = m.backlog ?? 0; this.passed(m.seq ?? 0); }
         else if (m.type === 'error') this.onError(new Error(m.error));
+        // A worker has stopped once it exits (its connections closed); a guest, once it says so.
+        else if (m.type === 'stopped' && !worker) stopped();
       });
-      this.worker!.once('exit', code => reject(new Error(`pipeline worker exited with ${code}`)));
+      if (worker) worker.once('exit', code => { stopped(); reject(new Error(`pipeline worker exited with ${code}`)); });
+      // The guest's thread ended (the database closed or crashed): nothing is left to stop.
+      else port.once('close', () => { stopped(); reject(new Error('the pipeline\'s thread has gone')); });
     });
-    this.stopped = new Promise(r => this.worker!.once('exit', () => r()));
   }
 
   /**
@@ -43,13 +54,13 @@ export class ThreadedProcessor {
   enqueue(events: { seq: number }[]) {
     if (!events.length) return;
     for (const e of events) if (e.seq > this.processedSeq) this.mine.push(e.seq);
-    this.worker?.postMessage({ type: 'appended', count: events.length });
+    this.port?.postMessage({ type: 'appended', count: events.length });
   }
 
   /** Events accepted but not yet processed: this process's own appends, or what the pipeline counts, whichever is more. */
   lag() { return Math.max(this.mine.length - this.head, this.reported); }
 
-  pokeJobs() { this.worker?.postMessage({ type: 'jobs' }); }
+  pokeJobs() { this.port?.postMessage({ type: 'jobs' }); }
 
   /** Timers fire on the pipeline thread; waiting for the backlog is all the API side can do. */
   settle() { return this.idle(); }
@@ -60,10 +71,11 @@ export class ThreadedProcessor {
   }
 
   async stop() {
-    if (!this.worker) return;
-    this.worker.postMessage({ type: 'stop' });
+    if (!this.port) return;
+    this.port.postMessage({ type: 'stop' });
     await this.stopped;
-    this.worker = null;
+    if (!(this.port instanceof Worker)) this.port.close();
+    this.port = null;
   }
 
   private passed(seq: number) {

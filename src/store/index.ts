@@ -3,7 +3,7 @@ import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import { openPgliteThread } from './pglite-thread.ts';
 
-export type { Db, Tx, Queryable, Row, StoreOptions } from './types.ts';
+export type { Db, Tx, Queryable, Row, StoreOptions, GuestArgs } from './types.ts';
 export { migrate, listMigrations } from './migrate.ts';
 export { openScratchDb } from './scratch.ts';
 export { acquireDataDirLock } from './lock.ts';

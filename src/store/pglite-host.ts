@@ -1,6 +1,6 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { MessageChannel, MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { openPglite } from './pglite.ts';
-import type { Tx } from './types.ts';
+import type { Db, GuestArgs, Tx } from './types.ts';
 import type { Request, Reply, WireError } from './pglite-wire.ts';
 
 /**
@@ -19,7 +19,8 @@ const wire = (e: unknown): WireError => {
   for (const [k, v] of Object.entries(err ?? {})) if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.props[k] = v;
   return out;
 };
-const reply = (r: Reply) => port.postMessage(r);
+// A guest's port is handed over (transferred), not copied.
+const reply = (r: Reply) => port.postMessage(r, r.ok && r.value instanceof MessagePort ? [r.value] : []);
 
 let db: Awaited<ReturnType<typeof openPglite>>;
 try {
@@ -29,6 +30,21 @@ try {
   process.exit(0);
 }
 reply({ id: 0, ok: true, value: null });
+
+/**
+ * The Db a guest is given: the thread's one connection, so its statements queue with the
+ * owning thread's requests. Each first lets the event loop take its turn: a guest that keeps
+ * statements coming (the pipeline) would otherwise hold off the owning thread's requests,
+ * which arrive as messages, until it ran out of work (see pglite.ts).
+ */
+function yielding(base: Db): Db {
+  const turn = () => new Promise<void>(r => setImmediate(r));
+  const wrap = (t: Tx): Tx => ({
+    async query<T>(sql: string, params?: unknown[]) { await turn(); return t.query<T>(sql, params); },
+    async exec(sql: string) { await turn(); return t.exec(sql); },
+  });
+  return { ...base, ...wrap(base), transaction: fn => base.transaction(tx => fn(wrap(tx))), close: () => Promise.reject(new Error('the PGlite thread closes its database itself')) };
+}
 
 const open = new Map<number, { tx: Tx; end: (commit: boolean) => void; done: Promise<unknown> }>();
 let nextTx = 1;
@@ -65,6 +81,12 @@ async function handle(m: Request): Promise<unknown> {
       o.end(m.commit);
       try { await o.done; } catch (e) { if (e !== ROLLBACK) throw e; }
       return null;
+    }
+    case 'guest': {
+      const { port1, port2 } = new MessageChannel();
+      const mod = (await import(m.entry)) as { default: (args: GuestArgs) => Promise<void> };
+      await mod.default({ db: yielding(db), port: port1, data: m.data });
+      return port2;
     }
     case 'close': {
       await db.close();

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import { OmnisError, type ErrorKind } from '../shared/index.ts';
 import type { Db, Tx } from './types.ts';
 import type { Request, Reply, WireError } from './pglite-wire.ts';
@@ -69,6 +69,7 @@ export async function openPgliteThread(dataDir: string): Promise<Db> {
       await call({ op: 'end', tx, commit: true });
       return result;
     },
+    startGuest: (entry: URL, data: unknown) => call<MessagePort>({ op: 'guest', entry: entry.href, data }),
     async close() {
       if (gone) return;
       const exited = new Promise(r => worker.once('exit', r));

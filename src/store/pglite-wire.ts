@@ -4,6 +4,7 @@ export type Request =
   | { id: number; op: 'exec'; sql: string; tx?: number }
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }
+  | { id: number; op: 'guest'; entry: string; data: unknown }
   | { id: number; op: 'close' };
 
 export interface WireError { name: string; message: string; props: Record<string, string | number | boolean | null> }

@@ -2,6 +2,8 @@
  * One interface over both storage modes (Drizzle's "one thin adapter per driver").
  * Both speak the same Postgres dialect: PGlite is Postgres compiled to WASM.
  */
+import type { MessagePort } from 'node:worker_threads';
+
 export type Row = Record<string, unknown>;
 
 export interface Queryable {
@@ -24,8 +26,18 @@ export interface Db extends Tx {
    * transaction to end and the two deadlock.
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * PGlite on a thread of its own: runs a module in that thread, beside the database, and
+   * answers with a port to it. The module's default export is called with the thread's own
+   * Db (its statements cross no thread), the other end of the port, and `data`. Stop the
+   * module before closing the Db.
+   */
+  startGuest?(entry: URL, data: unknown): Promise<MessagePort>;
   close(): Promise<void>;
 }
+
+/** What a module started with Db.startGuest is given. */
+export interface GuestArgs { db: Db; port: MessagePort; data: unknown }
 
 export interface StoreOptions {
   /** A Postgres server; when absent, embedded PGlite is used. Default: env DATABASE_URL. */
@@ -33,9 +45,10 @@ export interface StoreOptions {
   /** The PGlite data folder. Default: env OMNIS_DATA_DIR, else ./.omnis. "memory://" keeps it in memory. */
   dataDir?: string;
   /**
-   * PGlite only: run it on a thread of its own (see pglite-thread.ts). Default false: each
-   * statement then costs twice the time (0.6 against 0.3 ms for a small query), which pays off
-   * only when requests need no database (the accept journal, OMNIS_ACCEPT_JOURNAL).
+   * PGlite only: run it on a thread of its own (see pglite-thread.ts), where a guest module may
+   * run beside it (the pipeline does). Default false: each statement from another thread then
+   * costs twice the time (0.6 against 0.3 ms for a small query), which pays off only when
+   * requests need no database (the accept journal, OMNIS_ACCEPT_JOURNAL).
    */
   thread?: boolean;
   /** Postgres only: the schema to use (created when missing). Default: env OMNIS_DATABASE_SCHEMA, else public. Tests use one schema each. */
