@@ -39,27 +39,25 @@ const obj = (v: unknown): JsonObject | undefined => (v && typeof v === 'object' 
 /** Every identifier an event carries, normalised, deduplicated, blocked values left out. */
 export function extractIdentifiers(e: OmnisEvent, rules: CompiledRules): Identity[] {
   const out: Identity[] = [];
-  const seen = new Set<string>();
-  const add = (type: string, v: unknown) => {
-    const id = normalizeIdentifier(type, v, rules);
-    if (!id) return;
-    const k = `${id.type}\u0000${id.value}`;
-    if (!seen.has(k)) { seen.add(k); out.push(id); }
-  };
-  add('user_id', e.userId);
-  add('anonymous_id', e.anonymousId);
+  add(out, normalizeIdentifier('user_id', e.userId, rules));
+  add(out, normalizeIdentifier('anonymous_id', e.anonymousId, rules));
   const ctxTraits = obj(e.context.traits);
   for (const t of [e.traits, ctxTraits]) {
     if (!t) continue;
-    add('email', t.email);
-    add('phone', t.phone);
+    add(out, normalizeIdentifier('email', t.email, rules));
+    add(out, normalizeIdentifier('phone', t.phone, rules));
   }
   const ext = e.context.externalIds;
   if (Array.isArray(ext)) {
     for (const x of ext) {
       const o = obj(x);
-      if (o && typeof o.type === 'string') add(o.type, o.id);
+      if (o && typeof o.type === 'string') add(out, normalizeIdentifier(o.type, o.id, rules));
     }
   }
   return out;
+}
+
+/** Appends id unless absent or already there (an event carries a handful: a scan beats a set, and a closure per event). */
+function add(out: Identity[], id: Identity | null): void {
+  if (id && !out.some(x => x.type === id.type && x.value === id.value)) out.push(id);
 }

@@ -123,11 +123,11 @@ export const preferredChannel = builtin('preferred_channel', isEngagement, (even
   return tally.best();
 });
 
-/** Calls `f` with `key` of each product of an order-like event (properties.products[]). */
-function eachProduct(p: EvalEvent['properties'], key: string, f: (v: unknown) => void): void {
+/** Counts `key` of each product of an order-like event (properties.products[]) into the tally. */
+function eachProduct(p: EvalEvent['properties'], key: string, tally: Tally, normalize?: (s: Scalar) => Scalar): void {
   const products = p.products;
   if (!Array.isArray(products)) return;
-  for (const item of products) if (item !== null && typeof item === 'object' && !Array.isArray(item)) f(item[key]);
+  for (const item of products) if (item !== null && typeof item === 'object' && !Array.isArray(item)) tally.add(item[key], normalize);
 }
 
 const CATEGORY_EVENTS = oneOf('Product Viewed', 'Product Added', ORDER_COMPLETED);
@@ -135,12 +135,11 @@ const CATEGORY_EVENTS = oneOf('Product Viewed', 'Product Added', ORDER_COMPLETED
 /** The category they view, add and buy most, counting every product of an order. */
 export const favoriteCategory = builtin('favorite_category', CATEGORY_EVENTS, (events, end) => {
   const tally = new Tally();
-  const add = (v: unknown) => tally.add(v);
   for (let i = 0; i < end; i++) {
     const e = events[i];
     if (!CATEGORY_EVENTS(e.event)) continue;
     tally.add(e.properties.category);
-    eachProduct(e.properties, 'category', add);
+    eachProduct(e.properties, 'category', tally);
   }
   return tally.best();
 });
@@ -169,19 +168,18 @@ function normalizeSize(s: Scalar): Scalar {
  */
 export const preferredSize = builtin('preferred_size', SIZE_EVENTS, (events, end) => {
   const tally = new Tally();
-  const add = (v: unknown) => tally.add(v, normalizeSize);
   for (let i = 0; i < end; i++) {
     const e = events[i];
     if (!SIZE_EVENTS(e.event)) continue;
     const p = e.properties;
-    add(p.size);
-    eachProduct(p, 'size', add);
+    tally.add(p.size, normalizeSize);
+    eachProduct(p, 'size', tally, normalizeSize);
     const filters = p.filters;
     if (Array.isArray(filters)) {
       for (const f of filters) {
-        if (f !== null && typeof f === 'object' && !Array.isArray(f) && (f.type === 'size' || f.name === 'size')) add(f.value);
+        if (f !== null && typeof f === 'object' && !Array.isArray(f) && (f.type === 'size' || f.name === 'size')) tally.add(f.value, normalizeSize);
       }
-    } else if (filters !== null && typeof filters === 'object') add(filters.size);
+    } else if (filters !== null && typeof filters === 'object') tally.add(filters.size, normalizeSize);
   }
   return tally.best();
 });
