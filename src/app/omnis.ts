@@ -66,8 +66,8 @@ export async function createOmnis(opts: OmnisOptions) {
   const keys = new KeyCache(db, clock);
   const log = new EventLog(db);
   const onError = opts.logError ?? (e => console.error('pipeline:', e));
-  // PGlite runs in this thread: smaller batches keep each stretch it holds the thread short,
-  // so HTTP requests are answered between them.
+  // PGlite has one connection, on this thread or its own: smaller batches keep each stretch the
+  // pipeline holds it short, so requests are answered between them.
   const batchSize = opts.batchSize ?? (db.kind === 'pglite' ? 250 : 2000);
   const threadData = { batchSize, trailCap: opts.trailCap };
   const canThread = Boolean(db.connection || db.startGuest);

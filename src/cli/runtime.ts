@@ -16,8 +16,8 @@ export const usingPostgres = () => Boolean(process.env.DATABASE_URL);
  * from the accept journal in the data folder, and PGlite runs on its own thread with the
  * pipeline beside it. Accepting no longer waits for the database (accept p50 5 ms instead of
  * 220 ms at 5,000 events/s on a loaded 2-core machine), but every event takes one more hop into
- * the log: event → journey message p99 was 114-166 ms at 1,000 events/s, against 27-48 ms
- * without the journal on a like machine. For bursty, high-volume tracking; leave it off for
+ * the log: event → journey message p99 was 114-166 ms at 1,000 events/s, where without the
+ * journal it was 27-48 ms (on a faster machine). For bursty, high-volume tracking; leave it off for
  * real-time journeys.
  */
 export const acceptJournal = (): boolean => parseAcceptJournal(process.env);
