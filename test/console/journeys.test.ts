@@ -151,6 +151,8 @@ describe('journeys screen', { skip: skip ?? undefined }, () => {
     await page.goto(`/journeys/${j.id}`);
     await page.getByTestId('node-invite').waitFor();
     assert.equal(await page.locator('[data-testid^="node-"]').count(), Object.keys(def.steps).length + 1);
+    // Edges are drawn once the nodes are measured, a frame or more after the nodes appear.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="edge-label-"]').length >= 5);
     const labels = await page.locator('[data-testid^="edge-label-"]').allInnerTexts();
     for (const l of ['Product Viewed', 'everyone else after 7d', 'else', 'Checkout Started']) assert.ok(labels.includes(l), `edge label "${l}" in ${labels.join(', ')}`);
     assert.ok(labels.some(l => l.startsWith('if ')), 'the branch case');
