@@ -32,8 +32,8 @@ const ownerKey = (workspaceId: string, i: Identity) => `${workspaceId}\u0000${i.
 export class ProfileCache implements PipelineCache {
   private byId = new Map<string, ProfileRecord>();
   private owners = new Map<string, string>();
-  /** How many of a cached record's identities `owners` holds: a batch only ever adds to the list. */
-  private indexed = new WeakMap<ProfileRecord, number>();
+  /** Per cached profile, how many of its record's identities `owners` holds: a batch only ever adds to the list. */
+  private indexed = new Map<string, number>();
   hits = 0;
   misses = 0;
 
@@ -51,13 +51,13 @@ export class ProfileCache implements PipelineCache {
       // Most records a batch puts back are the cached ones it worked on in place: only the
       // identifiers it added need an owner entry. Re-keying every identifier of every record
       // took 7 µs a record, about 0.7 s of pipeline time per 100,000 events.
-      const from = this.byId.get(r.profile.id) === r ? this.indexed.get(r) ?? 0 : 0;
+      const from = this.byId.get(r.profile.id) === r ? this.indexed.get(r.profile.id) ?? 0 : 0;
       if (from === 0) this.drop(r.profile.id);
       // Deleted and set again so that the map's order stays least recently used first.
       else this.byId.delete(r.profile.id);
       this.byId.set(r.profile.id, r);
       for (let n = from; n < r.identities.length; n++) this.owners.set(ownerKey(r.profile.workspaceId, r.identities[n]), r.profile.id);
-      this.indexed.set(r, r.identities.length);
+      this.indexed.set(r.profile.id, r.identities.length);
     }
     for (const id of this.byId.keys()) {
       if (this.byId.size <= this.maxProfiles) break;
@@ -67,7 +67,7 @@ export class ProfileCache implements PipelineCache {
 
   evict(profileIds: readonly string[]) { for (const id of profileIds) this.drop(id); }
 
-  clear() { this.byId.clear(); this.owners.clear(); }
+  clear() { this.byId.clear(); this.owners.clear(); this.indexed.clear(); }
 
   get size() { return this.byId.size; }
 
@@ -75,6 +75,7 @@ export class ProfileCache implements PipelineCache {
     const r = this.byId.get(id);
     if (!r) return;
     this.byId.delete(id);
+    this.indexed.delete(id);
     for (const i of r.identities) {
       const k = ownerKey(r.profile.workspaceId, i);
       if (this.owners.get(k) === id) this.owners.delete(k);
