@@ -17,6 +17,11 @@ async function canvasShape(page: Page) {
   return { nodes, edges, labels };
 }
 
+/** Edges (and their labels) are drawn once React Flow has measured the nodes, a frame or more after the nodes appear. */
+async function edgesDrawn(page: Page, edges: number, labels: number) {
+  await page.waitForFunction(([e, l]) => document.querySelectorAll('.react-flow__edge').length >= e && document.querySelectorAll('[data-testid^="edge-label-"]').length >= l, [edges, labels]);
+}
+
 const stat = (page: Page, node: string, key: string) => page.locator(`[data-testid="stats-${node}"] [data-stat="${key}"] dd`);
 
 describe('journeys screen', { skip: skip ?? undefined }, () => {
@@ -77,6 +82,7 @@ describe('journeys screen', { skip: skip ?? undefined }, () => {
     assert.equal(before.nodes.length, 4);
     await page.reload();
     await page.getByTestId('node-send_1').waitFor();
+    await edgesDrawn(page, before.edges.length, before.labels.length);
     assert.deepEqual(await canvasShape(page), before, 'the same nodes, edges and labels after a reload');
     const boxes = async () => Promise.all(['__entry', 'wait_1', 'send_1', 'end'].map(async id => (await page.getByTestId(`node-${id}`).boundingBox())!.y));
     const ys = await boxes();
@@ -151,8 +157,7 @@ describe('journeys screen', { skip: skip ?? undefined }, () => {
     await page.goto(`/journeys/${j.id}`);
     await page.getByTestId('node-invite').waitFor();
     assert.equal(await page.locator('[data-testid^="node-"]').count(), Object.keys(def.steps).length + 1);
-    // Edges are drawn once the nodes are measured, a frame or more after the nodes appear.
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="edge-label-"]').length >= 5);
+    await edgesDrawn(page, 1, 5);
     const labels = await page.locator('[data-testid^="edge-label-"]').allInnerTexts();
     for (const l of ['Product Viewed', 'everyone else after 7d', 'else', 'Checkout Started']) assert.ok(labels.includes(l), `edge label "${l}" in ${labels.join(', ')}`);
     assert.ok(labels.some(l => l.startsWith('if ')), 'the branch case');
