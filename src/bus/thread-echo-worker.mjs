@@ -4,6 +4,6 @@ import { parentPort } from 'node:worker_threads';
 
 parentPort.on('message', m => {
   if (m.type === 'say') parentPort.postMessage(m.message);
-  else if (m.type === 'stop') process.exit(0);
+  else if (m.type === 'stop' || m.type === 'crash') process.exit(m.type === 'stop' ? 0 : 3);
 });
 parentPort.postMessage({ type: 'ready', backlog: 0, seq: 0 });

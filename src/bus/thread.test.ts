@@ -35,3 +35,16 @@ test('the API side waits for its own appends, whichever arrives first: their app
     assert.ok(await settled(more));
   } finally { await tp.stop(); }
 });
+
+test('a pipeline thread that dies is reported, and one that was asked to stop is not', async () => {
+  const errors: string[] = [];
+  const tp = ThreadedProcessor.onWorker(new URL('./thread-echo-worker.mjs', import.meta.url), {}, e => errors.push(String((e as Error).message)));
+  await tp.start();
+  (tp as unknown as { port: { postMessage(m: unknown): void } }).port.postMessage({ type: 'crash' });
+  await new Promise(r => setTimeout(r, 200));
+  assert.deepEqual(errors, ['pipeline worker exited with 3']);
+  const calm = ThreadedProcessor.onWorker(new URL('./thread-echo-worker.mjs', import.meta.url), {}, e => errors.push(String(e)));
+  await calm.start();
+  await calm.stop();
+  assert.equal(errors.length, 1);
+});

@@ -40,9 +40,11 @@ export class ThreadedProcessor {
         // A worker has stopped once it exits (its connections closed); a guest, once it says so.
         else if (m.type === 'stopped' && !worker) stopped();
       });
-      if (worker) worker.once('exit', code => { stopped(); reject(new Error(`pipeline worker exited with ${code}`)); });
-      // The guest's thread ended (the database closed or crashed): nothing is left to stop.
-      else port.once('close', () => { stopped(); reject(new Error('the pipeline\'s thread has gone')); });
+      // The thread ended. Asked to stop, that is the end of stopping; otherwise the pipeline is
+      // gone, and saying so beats callers waiting on idle() for ever.
+      const gone = (e: Error) => { stopped(); reject(e); if (!this.stopping) this.onError(e); };
+      if (worker) worker.once('exit', code => gone(new Error(`pipeline worker exited with ${code}`)));
+      else port.once('close', () => gone(new Error('the pipeline\'s thread has gone')));
     });
   }
 
@@ -70,8 +72,11 @@ export class ThreadedProcessor {
     return new Promise(r => this.idleWaiters.push(r));
   }
 
+  private stopping = false;
+
   async stop() {
     if (!this.port) return;
+    this.stopping = true;
     this.port.postMessage({ type: 'stop' });
     await this.stopped;
     if (!(this.port instanceof Worker)) this.port.close();
