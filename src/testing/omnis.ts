@@ -3,6 +3,7 @@ import { createOmnis, DEFAULT_WORKSPACE, type Omnis } from '../app/index.ts';
 import { buildServer } from '../api/index.ts';
 import { createKey } from '../ingest/index.ts';
 import { VirtualClock, type Clock } from '../shared/index.ts';
+import type { Db, Tx } from '../store/index.ts';
 import { openTestDb } from './stores.ts';
 
 export interface TestOmnis {
@@ -20,10 +21,10 @@ export async function profileOf(t: Pick<TestOmnis, 'admin'>, userId: string): Pr
 }
 
 /** A whole Omnis (API and pipeline) on a throwaway database, driven through app.inject. */
-export async function startTestOmnis(kind: 'pglite' | 'postgres', opts: { clock?: Clock; rateLimit?: number; trailCap?: number | null } = {}): Promise<TestOmnis> {
+export async function startTestOmnis(kind: 'pglite' | 'postgres', opts: { clock?: Clock; rateLimit?: number; trailCap?: number | null; observe?: (sql: string) => void } = {}): Promise<TestOmnis> {
   const t = await openTestDb(kind);
   const clock = opts.clock ?? new VirtualClock(Date.parse('2026-03-02T09:00:00Z'));
-  const omnis = await createOmnis({ db: t.db, clock, rateLimit: opts.rateLimit, trailCap: opts.trailCap, logError: e => console.error(e) });
+  const omnis = await createOmnis({ db: opts.observe ? observed(t.db, opts.observe) : t.db, clock, rateLimit: opts.rateLimit, trailCap: opts.trailCap, logError: e => console.error(e) });
   await omnis.start();
   const app = await buildServer(omnis);
   const writeKey = (await createKey(t.db, { workspaceId: DEFAULT_WORKSPACE, kind: 'write', name: 'web', source: 'web', channel: 'web' })).secret;
@@ -43,6 +44,12 @@ export async function startTestOmnis(kind: 'pglite' | 'postgres', opts: { clock?
     },
     async close() { await app.close(); await omnis.stop(); await t.close(); },
   };
+}
+
+/** The same database, telling `observe` every statement run through it (tests count what a change costs in statements). */
+function observed(db: Db, observe: (sql: string) => void): Db {
+  const wrap = <Q extends Tx>(q: Q): Q => ({ ...q, query: (sql: string, params?: unknown[]) => { observe(sql); return q.query(sql, params); } });
+  return { ...wrap(db), transaction: fn => db.transaction(tx => fn(wrap(tx))) };
 }
 
 function safeJson(s: string): unknown { try { return JSON.parse(s); } catch { return undefined; } }

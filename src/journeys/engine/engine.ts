@@ -1,7 +1,7 @@
 import type { Tx } from '../../store/index.ts';
 import { newId, parseDuration, type Json, type JsonObject } from '../../shared/index.ts';
-import { compile, loadStates, requirements, fnv1a, type EvalEvent } from '../../segments/index.ts';
-import type { JourneyDefinition, SendStep, Step } from '../definition/index.ts';
+import { compile, loadStates, fnv1a, type EvalEvent, type ProfileState } from '../../segments/index.ts';
+import type { BranchStep, JourneyDefinition, SendStep, Step } from '../definition/index.ts';
 import { nextLocalTime } from '../definition/index.ts';
 import type { JourneyWrites } from './writes.ts';
 import { type Emit, type StepOutbox, type Run, type TimerPayload } from './types.ts';
@@ -14,6 +14,26 @@ export interface StepContext {
   writes: JourneyWrites;
   /** The batch's own profiles, when the profile stage shared them (read instead of the database). */
   profileOf?: (id: string) => ProfileView | undefined;
+  /** What branches read, loaded for the batch at once (see BranchStates); a profile not in it is read on its own. */
+  branchStates?: BranchStates;
+}
+
+/**
+ * The evaluation inputs of the profiles whose runs a batch is about to take into a branch
+ * step, loaded in one go with events back to `lookback` (null: all of them). Read at a
+ * branch only when that covers the branch's own lookback.
+ */
+export interface BranchStates { states: Map<string, ProfileState>; lookback: number | null }
+
+/** How far back a branch's cases look at events (null: all of history). */
+export function branchLookback(step: BranchStep): number | null {
+  let max = 0;
+  for (const x of step.cases) {
+    const l = compile(x.if).requirements.lookback;
+    if (l === null) return null;
+    if (l > max) max = l;
+  }
+  return max;
 }
 
 /** What steps read of a profile. */
@@ -82,7 +102,7 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
         break;
       }
       case 'branch': {
-        const hit = await firstMatchingCase(c.tx, run, step.cases.map(x => x.if), c.now);
+        const hit = await firstMatchingCase(c, run, step);
         stepId = hit === -1 ? step.else : step.cases[hit].next;
         break;
       }
@@ -236,15 +256,15 @@ async function channelsFor(c: StepContext, profileId: string, step: SendStep): P
   return ok.length ? ok : [list[0]];
 }
 
-async function firstMatchingCase(tx: Tx, run: Run, conds: import('../../segments/index.ts').Condition[], now: number): Promise<number> {
-  const reqs = conds.map(requirements);
-  const lookbacks = reqs.map(r => r.lookback);
-  const lookback = lookbacks.some(l => l === null) ? null : Math.max(0, ...(lookbacks as number[]));
-  const states = await loadStates(tx, [run.profileId], lookback === null ? null : now - lookback, null);
-  const st = states.get(run.profileId);
+async function firstMatchingCase(c: StepContext, run: Run, step: BranchStep): Promise<number> {
+  const lookback = branchLookback(step);
+  const pre = c.branchStates;
+  const covered = pre !== undefined && (pre.lookback === null || (lookback !== null && lookback <= pre.lookback));
+  const st = (covered ? pre.states.get(run.profileId) : undefined)
+    ?? (await loadStates(c.tx, [run.profileId], lookback === null ? null : c.now - lookback, null)).get(run.profileId);
   if (!st) return -1;
   const input = { profile: { id: st.id, traits: st.traits, channels: st.channels, consent: st.consent, lastLocation: st.lastLocation }, computed: st.computed, segments: st.segments, events: st.events };
-  return conds.findIndex(cond => compile(cond).evaluate(input, now).match);
+  return step.cases.findIndex(x => compile(x.if).evaluate(input, c.now).match);
 }
 
 export const newRunId = () => newId('run');

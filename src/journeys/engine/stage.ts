@@ -8,6 +8,7 @@ import type { JourneyDefinition, UpdateStep } from '../definition/index.ts';
 import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
 import { activeRuns, followMerge, latestRuns, runById, runKey } from './runs.ts';
 import { JourneyWrites, BatchOutbox } from './writes.ts';
+import { BranchTargets } from './branches.ts';
 import { advance, convert, endRun, exitRun, fallback, newRunId, removeFromAudiences, type StepContext, type ProfileView } from './engine.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
 
@@ -46,10 +47,25 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const byProfile = groupBy(runs, r => r.profileId);
 
     const now = deps.clock.now();
+    // Runs about to enter a branch: what their branches read, loaded once for them all.
+    const targets = new BranchTargets();
+    for (const [n, e] of candidates.entries()) {
+      if (e.event !== TIMER_EVENT) {
+        for (const j of entries[n]) if (mayEnter(j, byProfile.get(e.profileId!) ?? [], latest.get(runKey(e.profileId!, j.id)) ?? null, now)) targets.add(e.profileId!, j.def, j.def.start);
+        continue;
+      }
+      const p = e.properties as unknown as TimerPayload;
+      const run = p.kind === JOURNEY_TIMER ? byProfile.get(e.profileId!)?.find(r => r.id === p.runId) : undefined;
+      if (!run?.step || run.waiting === null || !('timerId' in run.waiting) || run.waiting.timerId !== p.timerId) continue;
+      const def = await deps.catalog.version(tx, run.journeyId, run.version);
+      const step = def.steps[run.step];
+      targets.add(run.profileId, def, p.what === 'wait' && step?.type === 'wait' ? step.next : p.what === 'timeout' && step?.type === 'wait_event' ? step.on_timeout : null);
+    }
+    const branchStates = await targets.load(tx, now, shared);
     const emit = (evs: Parameters<StageContext['emit']>[1]) => ctx.emit(workspaceId, evs);
     for (const [n, e] of candidates.entries()) {
       const ev = evs[n];
-      const c: StepContext = { tx, now, outbox, emit, trigger: ev, writes, profileOf };
+      const c: StepContext = { tx, now, outbox, emit, trigger: ev, writes, profileOf, branchStates };
       const mine = byProfile.get(e.profileId!) ?? [];
       const updated = updateOf(e);
       if (updated) {
@@ -97,15 +113,20 @@ function entryMatches(j: LiveJourney, e: EvalEvent): boolean {
 
 const toEval = (e: StoredEvent): EvalEvent => ({ event: e.event, type: e.type, channel: e.channel, timestamp: e.timestamp, properties: e.properties, context: e.context });
 
-/** A new run of `j` when its re-entry rule lets the profile in (its first step not taken yet). */
-function enter(j: LiveJourney, profileId: string, workspaceId: string, mine: Run[], latest: Map<string, Run>, c: StepContext): Run | null {
-  if (mine.some(r => r.journeyId === j.id && r.status === 'active')) return null;
-  const last = c.writes.latest(latest.get(runKey(profileId, j.id)) ?? null, profileId, j.id);
+/** Whether a profile with these active runs, whose latest run of `j` is `last`, may enter `j` now. */
+function mayEnter(j: LiveJourney, mine: Run[], last: Run | null, now: number): boolean {
+  if (mine.some(r => r.journeyId === j.id && r.status === 'active')) return false;
   const re = j.def.reentry;
   if (last) {
-    if (re === 'never') return null;
-    if (typeof re === 'object' && last.enteredAt + parseDuration(re.after, 'reentry.after') > c.now) return null;
+    if (re === 'never') return false;
+    if (typeof re === 'object' && last.enteredAt + parseDuration(re.after, 'reentry.after') > now) return false;
   }
+  return true;
+}
+
+/** A new run of `j` when its re-entry rule lets the profile in (its first step not taken yet). */
+function enter(j: LiveJourney, profileId: string, workspaceId: string, mine: Run[], latest: Map<string, Run>, c: StepContext): Run | null {
+  if (!mayEnter(j, mine, c.writes.latest(latest.get(runKey(profileId, j.id)) ?? null, profileId, j.id), c.now)) return null;
   const run: Run = {
     id: newRunId(), workspaceId, journeyId: j.id, version: j.version, profileId, status: 'active', step: null, waiting: null, path: null,
     holdout: false, enteredAt: c.now, goalUntil: j.def.goal ? c.now + parseDuration(j.def.goal.within, 'goal.within') : null,
