@@ -12,14 +12,15 @@
  *    `wait 1m` step on its timer, all timers due at one instant. Per timer: due → the run's
  *    'left' row (its recorded time, and when it became visible, polled); the total drain time;
  *    and how much the event log and profile histories grew per fired timer.
- * 4. The same crowd (BENCH_BRANCH_TIMERS runs, default 20,000) waking into a branch step (on
- *    an event within 30 days) before the exit: what reading the branches' data costs the drain.
+ * 4. The same crowd (BENCH_CROWD_TIMERS runs, default 20,000) waking into a branch step (on
+ *    an event within 30 days), or into an audience step, before the exit: what reading the
+ *    branches' data, or adding to an audience, costs the drain.
  *
  * On PGlite (one connection) a reader's query waits for the pipeline's transactions, so polled
  * times there are when any reader could see the row, not when it was written.
  *
  * Run alone: BENCH_TIMERS=10000 BENCH_RUNS=5000 node --import tsx bench/index.ts journeys
- * (BENCH_PARTS=outbox,runs,timers,branch picks parts)
+ * (BENCH_PARTS=outbox,runs,timers,branch,audience picks parts)
  */
 import type { Db } from '../src/store/index.ts';
 import { DEFAULT_WORKSPACE } from '../src/app/index.ts';
@@ -34,10 +35,10 @@ const JOURNEYS = 50;
 const USERS = 2000;
 const RUNS = env('BENCH_RUNS', 20_000);
 const TIMERS = env('BENCH_TIMERS', 100_000);
-const BRANCH_TIMERS = env('BENCH_BRANCH_TIMERS', 20_000);
+const CROWD_TIMERS = env('BENCH_CROWD_TIMERS', 20_000);
 const DRIVERS = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',') as ('postgres' | 'pglite')[];
 const WS = DEFAULT_WORKSPACE;
-/** Which parts to run: outbox, runs, timers, branch. Default: all. */
+/** Which parts to run: outbox, runs, timers, branch, audience. Default: all. */
 const PARTS = process.env.BENCH_PARTS?.split(',');
 
 const n = (x: number) => Math.round(x).toLocaleString('en');
@@ -159,13 +160,23 @@ const TIMER_SQL = [
      from generate_series($1::bigint, $2::bigint - 1) i`,
 ];
 
-async function timerLateness(db: Db, run: Running, driver: string, say: (s: string) => void, into: 'exit' | 'branch' = 'exit') {
-  const count = into === 'exit' ? TIMERS : BRANCH_TIMERS;
+/** What the runs' wait leads into before the exit. */
+const INTO = {
+  exit: '',
+  branch: ' that leads into a branch step (an event within 30 days; these profiles have none) before the exit',
+  audience: ' that leads into an audience step (added for 7 days) before the exit',
+};
+
+async function timerLateness(db: Db, run: Running, driver: string, say: (s: string) => void, into: keyof typeof INTO = 'exit') {
+  const count = into === 'exit' ? TIMERS : CROWD_TIMERS;
   const id = await publish(run, {
     name: 'Timers', entry: { event: 'Timer Bench' }, start: 'wait',
-    steps: into === 'exit'
-      ? { wait: { type: 'wait', for: '1m', next: 'end' }, end: { type: 'exit' } }
-      : { wait: { type: 'wait', for: '1m', next: 'br' }, br: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'end' }], else: 'end' }, end: { type: 'exit' } },
+    steps: {
+      wait: { type: 'wait', for: '1m', next: into === 'exit' ? 'end' : 'then' },
+      ...(into === 'branch' ? { then: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'end' }], else: 'end' } } : {}),
+      ...(into === 'audience' ? { then: { type: 'audience', action: 'add', audience: 'retarget', platforms: ['facebook'], for: '7d', next: 'end' } } : {}),
+      end: { type: 'exit' },
+    },
   });
   const entered = Date.now();
   const s = performance.now();
@@ -209,11 +220,11 @@ async function timerLateness(db: Db, run: Running, driver: string, say: (s: stri
     `select (e->>2)::float8 - $2::float8 as d from journey_runs r cross join lateral jsonb_array_elements(r.trail) e
       where r.journey_id = $1 and e->>0 = 'wait' and e->>1 = 'left'`, [id, due])).map(r => Number(r.d));
   const [{ c }] = await db.query<{ c: number }>(`select count(*)::int as c from journey_runs where journey_id = $1 and status = 'completed'`, [id]);
-  say(`timer lateness, ${n(count)} runs waiting at "wait 1m"${into === 'branch' ? ' that leads into a branch step (an event within 30 days; these profiles have none) before the exit' : ''} (written with SQL in ${secs(createMs)}), every timer due at one instant${setLate > 0 ? ` (the due time was set ${setLate} ms late)` : ''}: ${n(c)} runs completed`);
+  say(`timer lateness, ${n(count)} runs waiting at "wait 1m"${INTO[into]} (written with SQL in ${secs(createMs)}), every timer due at one instant${setLate > 0 ? ` (the due time was set ${setLate} ms late)` : ''}: ${n(c)} runs completed`);
   say(`  due → run moved on, 'left' time recorded: ${dist(recorded)}; visible (polled): ${dist(visible)} (target p99 < 1000 ms)`);
   say(`  live events appended during the drain (one every 200 ms): append → processed (profile history row visible) ${dist(live)} over ${live.length} events`);
   say(`  total drain ${secs(drained - due)} after the due time = ${n(count / ((drained - due) / 1000))} timers/s; the event log and profile histories (events, profile_events) grew ${n((logAfter - logBefore) / count)} bytes per fired timer`);
-  if (into === 'branch') return;
+  if (into !== 'exit') return;
   const floorMs = await timerFloor(db, id);
   say(`  baseline: the same rows written by hand-written set-based SQL in one transaction (${n(TIMERS)} timers deleted, runs completed with 3 trail entries each): ${secs(floorMs)}; the drain took ${((drained - due) / floorMs).toFixed(1)}× that`);
 }
@@ -243,8 +254,8 @@ async function timerFloor(db: Db, journeyId: string): Promise<number> {
 export default async function bench(report: (line: string) => void) {
   for (const driver of DRIVERS) {
     const say = (s: string) => report(`journeys [${driver}] ${s}`);
-    const branch = (db: Db, run: Running, driver: string, say: (s: string) => void) => timerLateness(db, run, driver, say, 'branch');
-    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch })) {
+    const into = (shape: keyof typeof INTO) => (db: Db, run: Running, driver: string, say: (s: string) => void) => timerLateness(db, run, driver, say, shape);
+    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), audience: into('audience') })) {
       if (PARTS && !PARTS.includes(name)) continue;
       try {
         await withStore(driver, db => withOmnis(db, run => part(db, run, driver, say)));

@@ -4,6 +4,7 @@ import { compile, loadStates, fnv1a, type EvalEvent, type ProfileState } from '.
 import type { BranchStep, JourneyDefinition, SendStep, Step } from '../definition/index.ts';
 import { nextLocalTime } from '../definition/index.ts';
 import type { JourneyWrites } from './writes.ts';
+import type { BatchAudiences } from './audiences.ts';
 import { type Emit, type StepOutbox, type Run, type TimerPayload } from './types.ts';
 
 export interface StepContext {
@@ -12,6 +13,8 @@ export interface StepContext {
   trigger: EvalEvent | null;
   /** Runs (with the steps they took) and timers, written when the stage is done with the batch. */
   writes: JourneyWrites;
+  /** Audience additions, likewise (removals are written at once). */
+  audiences: BatchAudiences;
   /** The batch's own profiles, when the profile stage shared them (read instead of the database). */
   profileOf?: (id: string) => ProfileView | undefined;
   /** What branches read, loaded for the batch at once (see BranchStates); a profile not in it is read on its own. */
@@ -83,21 +86,8 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
         break;
       }
       case 'audience': {
-        if (step.action === 'add') {
-          const rows = await c.tx.query<{ id: number }>(
-            `insert into audience_memberships (workspace_id, audience, profile_id, journey_id, run_id, platforms, offer, frequency_cap, added_at)
-             select $1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9 / 1000.0)
-              where not exists (select 1 from audience_memberships where audience = $2 and profile_id = $3 and workspace_id = $1 and removed_at is null)
-             returning id`,
-            [run.workspaceId, step.audience, run.profileId, journeyId, run.id, JSON.stringify(step.platforms ?? []), step.offer ? JSON.stringify(step.offer) : null,
-              step.frequency_cap ? JSON.stringify(step.frequency_cap) : null, c.now]);
-          if (rows[0] && step.for) {
-            const id = `ja:${rows[0].id}`;
-            c.writes.timer(run, id, c.now + parseDuration(step.for, `steps.${stepId}.for`), 'audience_expiry', { membershipId: rows[0].id });
-          }
-        } else {
-          await removeFromAudiences(c.tx, run, c.now, 'journey step', step.audience);
-        }
+        if (step.action === 'add') c.audiences.add(run, stepId, step, c.now);
+        else await c.audiences.remove(c.tx, run, c.now, 'journey step', step.audience);
         stepId = step.next;
         break;
       }
@@ -199,23 +189,16 @@ export async function convert(run: Run, revenue: number, c: StepContext): Promis
   run.convertedAt = c.now;
   run.revenue = revenue;
   await c.outbox.cancel(c.tx, { workspaceId: run.workspaceId, profileId: run.profileId, runId: run.id }, 'goal reached', c.now);
-  await removeFromAudiences(c.tx, run, c.now, 'goal reached');
+  await c.audiences.remove(c.tx, run, c.now, 'goal reached');
   await endRun(run, 'converted', 'goal', c);
 }
 
 export async function exitRun(run: Run, reason: string, c: StepContext): Promise<void> {
   await c.outbox.cancel(c.tx, { workspaceId: run.workspaceId, profileId: run.profileId, runId: run.id }, reason, c.now);
-  await removeFromAudiences(c.tx, run, c.now, reason);
+  await c.audiences.remove(c.tx, run, c.now, reason);
   await endRun(run, 'exited', reason, c);
 }
 
-export async function removeFromAudiences(tx: Tx, run: Pick<Run, 'workspaceId' | 'profileId' | 'journeyId'>, now: number, reason: string, audience?: string): Promise<number> {
-  const rows = await tx.query(
-    `update audience_memberships set removed_at = to_timestamp($4 / 1000.0), removed_reason = $5
-      where workspace_id = $1 and profile_id = $2 and removed_at is null and ($6::text is null and journey_id = $3 or audience = $6) returning id`,
-    [run.workspaceId, run.profileId, run.journeyId, now, reason, audience ?? null]);
-  return rows.length;
-}
 
 async function timezoneOf(c: StepContext, profileId: string): Promise<string> {
   const known = c.profileOf?.(profileId);

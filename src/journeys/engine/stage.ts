@@ -9,7 +9,8 @@ import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
 import { activeRuns, followMerge, latestRuns, runById, runKey } from './runs.ts';
 import { JourneyWrites, BatchOutbox } from './writes.ts';
 import { BranchTargets } from './branches.ts';
-import { advance, convert, endRun, exitRun, fallback, newRunId, removeFromAudiences, type StepContext, type ProfileView } from './engine.ts';
+import { advance, convert, endRun, exitRun, fallback, newRunId, type StepContext, type ProfileView } from './engine.ts';
+import { BatchAudiences, removeFromAudiences } from './audiences.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
 
 const TX_LIVE = 'journeys.live';
@@ -38,6 +39,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const profileOf = shared ? (id: string): ProfileView | undefined => { const r = shared.get(id); return r && { ...r.profile, channels: r.profile.channels as ProfileView['channels'], computed: r.computed }; } : undefined;
     const writes = new JourneyWrites(deps.trailCap);
     const outbox = new BatchOutbox(deps.outbox, writes);
+    const audiences = new BatchAudiences(writes);
     const evs = candidates.map(toEval);
     const entries = evs.map(ev => live.filter(j => entryMatches(j, ev)));
     // Re-entry rules need each entering profile's latest run of the journey: read at once.
@@ -65,7 +67,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const emit = (evs: Parameters<StageContext['emit']>[1]) => ctx.emit(workspaceId, evs);
     for (const [n, e] of candidates.entries()) {
       const ev = evs[n];
-      const c: StepContext = { tx, now, outbox, emit, trigger: ev, writes, profileOf, branchStates };
+      const c: StepContext = { tx, now, outbox, emit, trigger: ev, writes, audiences, profileOf, branchStates };
       const mine = byProfile.get(e.profileId!) ?? [];
       const updated = updateOf(e);
       if (updated) {
@@ -95,6 +97,8 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       byProfile.set(e.profileId!, mine);
     }
     await outbox.flush(tx);
+    // Before the runs and timers: an addition's expiry timer is named by the membership's id.
+    await audiences.flush(tx);
     await writes.flush(tx);
     return events;
   };

@@ -4,11 +4,11 @@ import { forEachStore, startTestOmnis, type TestOmnis } from '../../testing/inde
 import { DAY, H, advance, messagesOf, person, publish, setUpChannels, track } from '../acceptance-helpers.ts';
 
 /**
- * A crowd of runs reaching a branch together (timers falling due at one instant, or one batch
- * of entries into a journey that starts with a branch) reads what the branches need once for
- * the batch, and each run still takes the path its own data gives.
+ * Crowds of runs taking a step together (timers falling due at one instant, or one batch of
+ * entries): a branch reads what it needs once for the batch, and an audience step adds the
+ * whole crowd in one statement; each run still takes the path its own data gives.
  */
-forEachStore('branches for a crowd', kind => {
+forEachStore('journey steps for a crowd', kind => {
   const CROWD = 12;
   // The statement that reads profiles' events for evaluation (loadStates): one per run when each branch reads on its own.
   const isEventRead = (sql: string) => /from profile_events pe/.test(sql);
@@ -80,4 +80,38 @@ forEachStore('branches for a crowd', kind => {
     for (const [i, u] of users.entries()) assert.deepEqual(await templates(t, u), [i % 2 && i % 4 < 2 ? 'gold' : 'plain'], u);
     assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs entering at a branch`);
   }));
+
+  test('a crowd woken into an audience step: added in one statement, once per profile, expiring on time', () => withOmnis(async (t, seen) => {
+    await setUpChannels(t, []);
+    // Two journeys add the same people to the same audience in the same batch: one membership each.
+    for (const name of ['Retarget A', 'Retarget B']) {
+      await publish(t, {
+        name, entry: { event: 'Cart Left' }, start: 'w',
+        steps: {
+          w: { type: 'wait', for: '1h', next: 'ads' },
+          ads: { type: 'audience', action: 'add', audience: 'retarget-cart', platforms: ['facebook'], for: '2d', next: 'end' },
+          end: { type: 'exit' },
+        },
+      });
+    }
+    const users = Array.from({ length: CROWD }, (_, i) => `aud-${i}`);
+    for (const u of users) await person(t, u);
+    const r = await t.track('/v1/batch', { batch: users.map(userId => ({ type: 'track', userId, event: 'Cart Left' })) });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    await t.omnis.settle();
+
+    seen.length = 0;
+    await advance(t, H);
+    const inserts = seen.filter(sql => /insert into audience_memberships/.test(sql)).length;
+    const open = async () => t.omnis.db.query<{ profile_id: string; journey_id: string; removed_reason: string | null }>(
+      `select profile_id, journey_id, removed_reason from audience_memberships where audience = 'retarget-cart' order by id`);
+    const added = await open();
+    assert.equal(added.length, CROWD);
+    assert.equal(new Set(added.map(m => m.profile_id)).size, CROWD);
+    assert.equal(added.filter(m => m.removed_reason === null).length, CROWD);
+    assert.ok(inserts >= 1 && inserts < CROWD / 2, `${inserts} inserts into audience_memberships for ${CROWD} runs`);
+    await advance(t, 2 * DAY);
+    assert.deepEqual([...new Set((await open()).map(m => m.removed_reason))], ['expired']);
+  }));
 });
+
