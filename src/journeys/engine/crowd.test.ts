@@ -81,7 +81,7 @@ forEachStore('journey steps for a crowd', kind => {
     assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs entering at a branch`);
   }));
 
-  test('a crowd woken into an audience step: added in one statement, once per profile, expiring on time', () => withOmnis(async (t, seen) => {
+  test('a crowd woken into an audience step: added in one statement, once per profile, expiring together in one', () => withOmnis(async (t, seen) => {
     await setUpChannels(t, []);
     // Two journeys add the same people to the same audience in the same batch: one membership each.
     for (const name of ['Retarget A', 'Retarget B']) {
@@ -110,8 +110,11 @@ forEachStore('journey steps for a crowd', kind => {
     assert.equal(new Set(added.map(m => m.profile_id)).size, CROWD);
     assert.equal(added.filter(m => m.removed_reason === null).length, CROWD);
     assert.ok(inserts >= 1 && inserts < CROWD / 2, `${inserts} inserts into audience_memberships for ${CROWD} runs`);
+    seen.length = 0;
     await advance(t, 2 * DAY);
+    const updates = seen.filter(sql => /update audience_memberships/.test(sql)).length;
     assert.deepEqual([...new Set((await open()).map(m => m.removed_reason))], ['expired']);
+    assert.ok(updates >= 1 && updates < CROWD / 2, `${updates} updates of audience_memberships for ${CROWD} memberships expiring together`);
   }));
 });
 

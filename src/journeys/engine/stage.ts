@@ -165,10 +165,7 @@ async function onEvent(run: Run, def: JourneyDefinition, e: EvalEvent, c: StepCo
 }
 
 async function onTimer(tx: Tx, p: TimerPayload, profileId: string, mine: Run[], c: StepContext, catalog: JourneyCatalog): Promise<void> {
-  if (p.what === 'audience_expiry') {
-    await tx.query(`update audience_memberships set removed_at = to_timestamp($2 / 1000.0), removed_reason = 'expired' where id = $1 and removed_at is null`, [p.membershipId, c.now]);
-    return;
-  }
+  if (p.what === 'audience_expiry') { c.audiences.expire(p.membershipId!, c.now); return; }
   const run = mine.find(r => r.id === p.runId) ?? (p.runId ? c.writes.byId(p.runId) ?? await runById(tx, p.runId) : null);
   if (!run || run.status !== 'active') return;
   await followMerge(tx, run, profileId);
