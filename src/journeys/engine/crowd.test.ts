@@ -116,5 +116,30 @@ forEachStore('journey steps for a crowd', kind => {
     assert.deepEqual([...new Set((await open()).map(m => m.removed_reason))], ['expired']);
     assert.ok(updates >= 1 && updates < CROWD / 2, `${updates} updates of audience_memberships for ${CROWD} memberships expiring together`);
   }));
+
+  test('a crowd woken into an update step: its identifies are emitted in one statement, and every run goes on after its own', () => withOmnis(async (t, seen) => {
+    await setUpChannels(t, ['welcome-gold']);
+    await publish(t, {
+      name: 'Upgrade', entry: { event: 'Qualified' }, start: 'w',
+      steps: {
+        w: { type: 'wait', for: '1h', next: 'up' },
+        up: { type: 'update', traits: { tier: 'gold' }, next: 'b' },
+        b: { type: 'branch', cases: [{ if: { trait: 'tier', op: 'eq', value: 'gold' }, next: 'mail' }], else: 'end' },
+        mail: { type: 'send', channel: 'email', template: 'welcome-gold', next: 'end' },
+        end: { type: 'exit' },
+      },
+    });
+    const users = Array.from({ length: CROWD }, (_, i) => `upd-${i}`);
+    for (const u of users) await person(t, u, { traits: { tier: 'silver' } });
+    const r = await t.track('/v1/batch', { batch: users.map(userId => ({ type: 'track', userId, event: 'Qualified' })) });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    await t.omnis.settle();
+
+    seen.length = 0;
+    await advance(t, H);
+    const inserts = seen.filter(sql => /insert into events \(/.test(sql)).length;
+    for (const u of users) assert.deepEqual(await templates(t, u), ['welcome-gold'], u);
+    assert.ok(inserts >= 1 && inserts < CROWD / 2, `${inserts} inserts into the event log for ${CROWD} update steps`);
+  }));
 });
 

@@ -64,7 +64,10 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       targets.add(run.profileId, def, p.what === 'wait' && step?.type === 'wait' ? step.next : p.what === 'timeout' && step?.type === 'wait_event' ? step.on_timeout : null);
     }
     const branchStates = await targets.load(tx, now, shared);
-    const emit = (evs: Parameters<StageContext['emit']>[1]) => ctx.emit(workspaceId, evs);
+    // Events the steps emit (update steps' identifies) go out together when the stage is done:
+    // one insert for a crowd of runs, in the order they were emitted.
+    const emitted: Parameters<StageContext['emit']>[1] = [];
+    const emit = async (evs: Parameters<StageContext['emit']>[1]) => { emitted.push(...evs); };
     for (const [n, e] of candidates.entries()) {
       const ev = evs[n];
       const c: StepContext = { tx, now, outbox, emit, trigger: ev, writes, audiences, profileOf, branchStates };
@@ -96,6 +99,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       }
       byProfile.set(e.profileId!, mine);
     }
+    await ctx.emit(workspaceId, emitted);
     await outbox.flush(tx);
     // Before the runs and timers: an addition's expiry timer is named by the membership's id.
     await audiences.flush(tx);
