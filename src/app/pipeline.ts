@@ -3,14 +3,14 @@ import { Processor, TimerLoop, type Stage, type Job } from '../bus/index.ts';
 import { resolveAndApply, ProfileCache } from '../profiles/index.ts';
 import { segmentStage, segmentComputeJob, DefinitionCache, EventHistory, MembershipCache } from '../segments/index.ts';
 import { journeyStage, JourneyCatalog, type Outbox } from '../journeys/index.ts';
-import { enqueueMessages, cancelMessages } from '../messaging/index.ts';
+import { enqueueMessages, cancelMessagesMany } from '../messaging/index.ts';
 import type { Clock } from '../shared/index.ts';
 import { WorkspaceSettings } from './workspaces.ts';
 
 export interface PipelineDeps { clock: Clock; settings: WorkspaceSettings; defs: DefinitionCache; catalog: JourneyCatalog; history?: EventHistory; profiles?: ProfileCache; members?: MembershipCache; trailCap?: number | null }
 
 /** Journeys write messages straight into the outbox table inside the pipeline's transaction. */
-const outbox: Outbox = { enqueueMany: enqueueMessages, cancel: cancelMessages };
+const outbox: Outbox = { enqueueMany: enqueueMessages, cancelMany: cancelMessagesMany };
 
 /** The pipeline's stages in order; the one definition both the inline and the threaded pipeline use. */
 export function buildStages(deps: PipelineDeps): Stage[] {

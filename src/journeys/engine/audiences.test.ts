@@ -43,18 +43,40 @@ forEachStore('batched audience changes', kind => {
     assert.deepEqual(await openOf(db, 'p-out'), []);
   }));
 
-  test('one membership per profile however many additions, and a removal sees the additions before it', () => withDb(async db => {
+  test('one membership per profile however many additions; a removal ends what came before it, not what comes after', () => withDb(async db => {
+    const old = await added(db, 'p-4');
     await db.transaction(async tx => {
       const b = new BatchAudiences(new JourneyWrites());
       b.add(run('p-1'), 'ads', step, NOW);
       b.add({ ...run('p-1'), id: 'run_other', journeyId: 'jrn_b' }, 'ads', step, NOW);
       b.add(run('p-2'), 'ads', step, NOW);
-      assert.equal(await b.remove(tx, run('p-2'), NOW, 'goal reached', 'vip'), 1);
+      b.remove(run('p-2'), NOW, 'goal reached', 'vip');
+      b.remove(run('p-4'), NOW, 'exit event', 'vip');
       b.add(run('p-3'), 'ads', step, NOW);
+      b.add(run('p-4'), 'ads', step, NOW);
       await b.flush(tx);
     });
     assert.equal((await openOf(db, 'p-1')).length, 1);
     assert.deepEqual(await openOf(db, 'p-2'), []);
     assert.equal((await openOf(db, 'p-3')).length, 1);
+    const p4 = await openOf(db, 'p-4');
+    assert.equal(p4.length, 1);
+    assert.notEqual(Number(p4[0].id), old);
+    const [ended] = await db.query<{ removed_reason: string }>('select removed_reason from audience_memberships where id = $1', [old]);
+    assert.equal(ended.removed_reason, 'exit event');
+  }));
+
+  test('removing what a journey gave: only that journey\'s memberships of the profile, each once with the first reason', () => withDb(async db => {
+    await db.transaction(async tx => {
+      const b = new BatchAudiences(new JourneyWrites());
+      b.add(run('p-5'), 'ads', step, NOW);
+      b.add({ ...run('p-5'), id: 'run_b', journeyId: 'jrn_b' }, 'ads', { ...step, audience: 'lookalike' }, NOW);
+      await b.flush(tx);
+      b.remove(run('p-5'), NOW, 'goal reached');
+      b.remove(run('p-5'), NOW, 'exit event', 'vip');
+      await b.flush(tx);
+    });
+    const rows = await db.query<{ audience: string; removed_reason: string | null }>(`select audience, removed_reason from audience_memberships where profile_id = 'p-5' order by audience`);
+    assert.deepEqual(rows.map(r => [r.audience, r.removed_reason]), [['lookalike', null], ['vip', 'goal reached']]);
   }));
 });

@@ -6,19 +6,21 @@ import type { Run } from './types.ts';
 
 interface Add { kind: 'add'; run: Run; stepId: string; step: AudienceStep; now: number }
 interface Expire { kind: 'expire'; membershipId: number; now: number }
+/** The run's journey's open memberships of the profile end (one audience's, when named). */
+interface Remove { kind: 'remove'; run: Pick<Run, 'workspaceId' | 'profileId' | 'journeyId'>; audience: string | null; reason: string; now: number }
 
 /**
- * Audience changes as the journey stage makes them within one batch: additions, and
- * memberships whose time ran out, are gathered and written when the stage is done, in one
+ * Audience changes as the journey stage makes them within one batch: additions, removals and
+ * memberships whose time ran out are gathered and written when the stage is done, in one
  * statement for each stretch of the same kind, instead of one per run (a crowd of 20,000 runs
  * woken into an audience step moved on at about 730 runs/s). Stretches keep their order, so a
- * profile whose membership expires and who is then added again is in the audience after the
- * batch, as when each change was written at once. A profile is in an audience at most once:
- * the first addition in a stretch counts, and none when the profile is in it already. A
- * removal first writes what is gathered, so it removes those too.
+ * profile whose membership expires (or is removed) and who is then added again is in the
+ * audience after the batch, and one added and then removed is not, as when each change was
+ * written at once. A profile is in an audience at most once: the first addition in a stretch
+ * counts, and none when the profile is in it already.
  */
 export class BatchAudiences {
-  private queued: (Add | Expire)[] = [];
+  private queued: (Add | Expire | Remove)[] = [];
 
   constructor(private writes: JourneyWrites) {}
 
@@ -27,10 +29,9 @@ export class BatchAudiences {
   /** The membership's time in the audience ran out (its expiry timer fired). */
   expire(membershipId: number, now: number) { this.queued.push({ kind: 'expire', membershipId, now }); }
 
-  /** Ends the run's open memberships (one audience's, or every one its journey added). */
-  async remove(tx: Tx, run: Pick<Run, 'workspaceId' | 'profileId' | 'journeyId'>, now: number, reason: string, audience?: string): Promise<number> {
-    await this.flush(tx);
-    return removeFromAudiences(tx, run, now, reason, audience);
+  /** Ends the open memberships the run's journey gave the profile (one audience's, or all of them). */
+  remove(run: Pick<Run, 'workspaceId' | 'profileId' | 'journeyId'>, now: number, reason: string, audience?: string) {
+    this.queued.push({ kind: 'remove', run, audience: audience ?? null, reason, now });
   }
 
   async flush(tx: Tx) {
@@ -41,6 +42,7 @@ export class BatchAudiences {
       while (j < queued.length && queued[j].kind === queued[i].kind) j++;
       const stretch = queued.slice(i, j);
       if (stretch[0].kind === 'add') await this.insert(tx, stretch as Add[]);
+      else if (stretch[0].kind === 'remove') await removeFromAudiences(tx, stretch as Remove[]);
       else {
         const expired = stretch as Expire[];
         await tx.query(
@@ -77,10 +79,17 @@ export class BatchAudiences {
   }
 }
 
-export async function removeFromAudiences(tx: Tx, run: Pick<Run, 'workspaceId' | 'profileId' | 'journeyId'>, now: number, reason: string, audience?: string): Promise<number> {
-  const rows = await tx.query(
-    `update audience_memberships set removed_at = to_timestamp($4 / 1000.0), removed_reason = $5
-      where workspace_id = $1 and profile_id = $2 and removed_at is null and ($6::text is null and journey_id = $3 or audience = $6) returning id`,
-    [run.workspaceId, run.profileId, run.journeyId, now, reason, audience ?? null]);
-  return rows.length;
+/**
+ * Ends open memberships: for each removal, the profile's in the named audience, or every one
+ * the run's journey gave it. A membership two removals match ends once, with the first's reason.
+ */
+async function removeFromAudiences(tx: Tx, removals: Remove[]): Promise<void> {
+  await tx.query(
+    `with hit as (
+       select distinct on (m.id) m.id, x.reason, x.at from jsonb_to_recordset($1::jsonb) as x(n int, w text, p text, j text, a text, reason text, at float8)
+         join audience_memberships m on m.workspace_id = x.w and m.profile_id = x.p and m.removed_at is null and (x.a is null and m.journey_id = x.j or m.audience = x.a)
+        order by m.id, x.n
+     )
+     update audience_memberships m set removed_at = to_timestamp(hit.at / 1000.0), removed_reason = hit.reason from hit where m.id = hit.id`,
+    [JSON.stringify(removals.map(({ run, audience, reason, now }, n) => ({ n, w: run.workspaceId, p: run.profileId, j: run.journeyId, a: audience, reason, at: now })))]);
 }

@@ -18,6 +18,21 @@ forEachStore('journey steps for a crowd', kind => {
     const t = await startTestOmnis(kind, { observe: sql => { seen.push(sql); } });
     try { await fn(t, seen); } finally { await t.close(); }
   };
+  /** One tracking batch with the event for every user: one pipeline batch. */
+  const trackAll = async (t: TestOmnis, users: string[], event: string, properties: Record<string, unknown> = {}) => {
+    const r = await t.track('/v1/batch', { batch: users.map(userId => ({ type: 'track', userId, event, properties })) });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.deepEqual(r.json.rejected ?? [], []);
+  };
+  /** CROWD people named `prefix-n`, each entering with `event` in one batch, settled; then the statements seen are cleared. */
+  const enterCrowd = async (t: TestOmnis, seen: string[], prefix: string, event: string, traits?: Record<string, unknown>) => {
+    const users = Array.from({ length: CROWD }, (_, i) => `${prefix}-${i}`);
+    for (const u of users) await person(t, u, { traits });
+    await trackAll(t, users, event);
+    await t.omnis.settle();
+    seen.length = 0;
+    return users;
+  };
   const templates = async (t: TestOmnis, user: string) => (await messagesOf(t, user)).map(m => m.template_key).sort();
 
   test('timers falling due together into branches: one read for the crowd, each lookback honoured', () => withOmnis(async (t, seen) => {
@@ -42,8 +57,7 @@ forEachStore('journey steps for a crowd', kind => {
     await t.omnis.settle();
     await advance(t, 2 * DAY - 2 * H);
     for (const u of users.filter((_, i) => i % 3 === 1)) await track(t, u, 'Review Submitted');
-    const started = await t.track('/v1/batch', { batch: users.map(userId => ({ type: 'track', userId, event: 'Start' })) });
-    assert.equal(started.status, 200, JSON.stringify(started.json));
+    await trackAll(t, users, 'Start');
     await t.omnis.settle();
 
     seen.length = 0;
@@ -73,8 +87,7 @@ forEachStore('journey steps for a crowd', kind => {
     await t.omnis.settle();
 
     seen.length = 0;
-    const r = await t.track('/v1/batch', { batch: users.map(userId => ({ type: 'track', userId, event: 'Check' })) });
-    assert.equal(r.status, 200, JSON.stringify(r.json));
+    await trackAll(t, users, 'Check');
     await t.omnis.settle();
     const reads = seen.filter(isEventRead).length;
     for (const [i, u] of users.entries()) assert.deepEqual(await templates(t, u), [i % 2 && i % 4 < 2 ? 'gold' : 'plain'], u);
@@ -94,13 +107,7 @@ forEachStore('journey steps for a crowd', kind => {
         },
       });
     }
-    const users = Array.from({ length: CROWD }, (_, i) => `aud-${i}`);
-    for (const u of users) await person(t, u);
-    const r = await t.track('/v1/batch', { batch: users.map(userId => ({ type: 'track', userId, event: 'Cart Left' })) });
-    assert.equal(r.status, 200, JSON.stringify(r.json));
-    await t.omnis.settle();
-
-    seen.length = 0;
+    await enterCrowd(t, seen, 'aud', 'Cart Left');
     await advance(t, H);
     const inserts = seen.filter(sql => /insert into audience_memberships/.test(sql)).length;
     const open = async () => t.omnis.db.query<{ profile_id: string; journey_id: string; removed_reason: string | null }>(
@@ -129,17 +136,38 @@ forEachStore('journey steps for a crowd', kind => {
         end: { type: 'exit' },
       },
     });
-    const users = Array.from({ length: CROWD }, (_, i) => `upd-${i}`);
-    for (const u of users) await person(t, u, { traits: { tier: 'silver' } });
-    const r = await t.track('/v1/batch', { batch: users.map(userId => ({ type: 'track', userId, event: 'Qualified' })) });
-    assert.equal(r.status, 200, JSON.stringify(r.json));
-    await t.omnis.settle();
-
-    seen.length = 0;
+    const users = await enterCrowd(t, seen, 'upd', 'Qualified', { tier: 'silver' });
     await advance(t, H);
     const inserts = seen.filter(sql => /insert into events \(/.test(sql)).length;
     for (const u of users) assert.deepEqual(await templates(t, u), ['welcome-gold'], u);
     assert.ok(inserts >= 1 && inserts < CROWD / 2, `${inserts} inserts into the event log for ${CROWD} update steps`);
+  }));
+
+  test('a batch of goal events converting a crowd: their messages cancelled and audiences left in a statement each', () => withOmnis(async (t, seen) => {
+    await setUpChannels(t, ['reminder']);
+    await publish(t, {
+      name: 'Cart goal', entry: { event: 'Cart Left' }, goal: { event: 'Order Completed', within: '7d' }, start: 'ads',
+      steps: {
+        ads: { type: 'audience', action: 'add', audience: 'retarget-cart', platforms: ['facebook'], next: 'w' },
+        w: { type: 'wait', for: '1d', next: 'mail' },
+        mail: { type: 'send', channel: 'email', template: 'reminder', next: 'end' },
+        end: { type: 'exit' },
+      },
+    });
+    const users = await enterCrowd(t, seen, 'goal', 'Cart Left');
+    await trackAll(t, users, 'Order Completed', { revenue: 100 });
+    await t.omnis.settle();
+    const cancels = seen.filter(sql => /update messages/.test(sql)).length;
+    const removals = seen.filter(sql => /update audience_memberships/.test(sql)).length;
+    const runs = await t.omnis.db.query<{ status: string; revenue: number }>(`select status, revenue from journey_runs where profile_id in (select profile_id from identities where type = 'user_id' and value like 'goal-%')`);
+    assert.equal(runs.length, CROWD);
+    assert.deepEqual([...new Set(runs.map(x => `${x.status}:${Number(x.revenue)}`))], ['converted:100']);
+    const left = await t.omnis.db.query<{ removed_reason: string | null }>(`select removed_reason from audience_memberships where audience = 'retarget-cart'`);
+    assert.equal(left.length, CROWD);
+    assert.deepEqual([...new Set(left.map(m => m.removed_reason))], ['goal reached']);
+    // Nothing was sent: the reminder waited for a day the goal cut short.
+    for (const u of users) assert.deepEqual(await templates(t, u), [], u);
+    assert.ok(cancels < CROWD / 2 && removals < CROWD / 2, `${cancels} cancellations and ${removals} audience removals for ${CROWD} conversions`);
   }));
 });
 

@@ -13,7 +13,7 @@ export interface StepContext {
   trigger: EvalEvent | null;
   /** Runs (with the steps they took) and timers, written when the stage is done with the batch. */
   writes: JourneyWrites;
-  /** Audience additions, likewise (removals are written at once). */
+  /** Audience changes, likewise. */
   audiences: BatchAudiences;
   /** The batch's own profiles, when the profile stage shared them (read instead of the database). */
   profileOf?: (id: string) => ProfileView | undefined;
@@ -87,7 +87,7 @@ export async function advance(run: Run, def: JourneyDefinition, stepId: string |
       }
       case 'audience': {
         if (step.action === 'add') c.audiences.add(run, stepId, step, c.now);
-        else await c.audiences.remove(c.tx, run, c.now, 'journey step', step.audience);
+        else c.audiences.remove(run, c.now, 'journey step', step.audience);
         stepId = step.next;
         break;
       }
@@ -188,14 +188,14 @@ export async function endRun(run: Run, status: Run['status'], reason: string, c:
 export async function convert(run: Run, revenue: number, c: StepContext): Promise<void> {
   run.convertedAt = c.now;
   run.revenue = revenue;
-  await c.outbox.cancel(c.tx, { workspaceId: run.workspaceId, profileId: run.profileId, runId: run.id }, 'goal reached', c.now);
-  await c.audiences.remove(c.tx, run, c.now, 'goal reached');
+  c.outbox.cancelRun(run, 'goal reached', c.now);
+  c.audiences.remove(run, c.now, 'goal reached');
   await endRun(run, 'converted', 'goal', c);
 }
 
 export async function exitRun(run: Run, reason: string, c: StepContext): Promise<void> {
-  await c.outbox.cancel(c.tx, { workspaceId: run.workspaceId, profileId: run.profileId, runId: run.id }, reason, c.now);
-  await c.audiences.remove(c.tx, run, c.now, reason);
+  c.outbox.cancelRun(run, reason, c.now);
+  c.audiences.remove(run, c.now, reason);
   await endRun(run, 'exited', reason, c);
 }
 

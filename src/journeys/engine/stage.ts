@@ -10,7 +10,7 @@ import { activeRuns, followMerge, latestRuns, runById, runKey } from './runs.ts'
 import { JourneyWrites, BatchOutbox } from './writes.ts';
 import { BranchTargets } from './branches.ts';
 import { advance, convert, endRun, exitRun, fallback, newRunId, type StepContext, type ProfileView } from './engine.ts';
-import { BatchAudiences, removeFromAudiences } from './audiences.ts';
+import { BatchAudiences } from './audiences.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
 
 const TX_LIVE = 'journeys.live';
@@ -187,4 +187,3 @@ async function onTimer(tx: Tx, p: TimerPayload, profileId: string, mine: Run[], 
   if (p.what === 'fallback') return fallback(run, def, c);
 }
 
-export { removeFromAudiences };

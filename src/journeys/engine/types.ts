@@ -45,13 +45,15 @@ type CancelFilter = { workspaceId: string; profileId: string; journeyId?: string
 export interface Outbox {
   /** Many at once, with ids the caller chose; a key already queued answers with its message's id. */
   enqueueMany(tx: Tx, inputs: (OutboxInput & { id: string })[]): Promise<{ id: string; created: boolean }[]>;
-  cancel(tx: Tx, filter: CancelFilter, reason: string, now: number): Promise<number>;
+  /** Each filter's queued messages cancelled with its reason, in one go. */
+  cancelMany(tx: Tx, cancels: { filter: CancelFilter; reason: string }[], now: number): Promise<number>;
 }
 
 /** The outbox as steps see it within one batch (see BatchOutbox): a message's id at once, written with the batch. */
 export interface StepOutbox {
   enqueue(tx: Tx, input: OutboxInput): Promise<{ id: string }>;
-  cancel(tx: Tx, filter: CancelFilter, reason: string, now: number): Promise<number>;
+  /** The ended run's queued messages, cancelled (with what the batch enqueued for it) when the batch is written. */
+  cancelRun(run: { workspaceId: string; profileId: string; id: string }, reason: string, now: number): void;
 }
 
 export type Emit = (events: OmnisEvent[]) => Promise<void>;

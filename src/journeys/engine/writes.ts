@@ -142,10 +142,16 @@ export class JourneyWrites {
 /**
  * The outbox as the journey stage uses it within one batch: messages are gathered and put in
  * the outbox in one statement when the stage is done (before the runs that wait on them are
- * written). A cancellation first writes what is gathered, so it cancels those too.
+ * written), and the queued messages of runs that ended are cancelled after them in one more,
+ * so what the batch enqueued for such a run is cancelled too. Cancelling after every enqueue
+ * is what cancelling at once did: a cancellation names its run, and a run that has ended
+ * enqueues nothing more.
  */
 export class BatchOutbox implements StepOutbox {
   private queued: (OutboxInput & { id: string })[] = [];
+  private cancels: { filter: { workspaceId: string; profileId: string; runId: string }; reason: string }[] = [];
+  /** When the cancellations were made (the stage's one clock reading). */
+  private cancelledAt = 0;
 
   constructor(private real: Outbox, private writes: JourneyWrites) {}
 
@@ -155,16 +161,22 @@ export class BatchOutbox implements StepOutbox {
     return { id };
   }
 
-  async cancel(tx: Tx, filter: Parameters<Outbox['cancel']>[1], reason: string, now: number) {
-    await this.flush(tx);
-    return this.real.cancel(tx, filter, reason, now);
+  cancelRun(run: { workspaceId: string; profileId: string; id: string }, reason: string, now: number) {
+    this.cancels.push({ filter: { workspaceId: run.workspaceId, profileId: run.profileId, runId: run.id }, reason });
+    this.cancelledAt = now;
   }
 
   async flush(tx: Tx) {
-    if (!this.queued.length) return;
-    const queued = this.queued;
-    this.queued = [];
-    const res = await this.real.enqueueMany(tx, queued);
-    res.forEach((r, n) => { if (r.id !== queued[n].id) this.writes.renameMessage(queued[n].id, r.id); });
+    if (this.queued.length) {
+      const queued = this.queued;
+      this.queued = [];
+      const res = await this.real.enqueueMany(tx, queued);
+      res.forEach((r, n) => { if (r.id !== queued[n].id) this.writes.renameMessage(queued[n].id, r.id); });
+    }
+    if (this.cancels.length) {
+      const cancels = this.cancels;
+      this.cancels = [];
+      await this.real.cancelMany(tx, cancels, this.cancelledAt);
+    }
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { forEachStore } from '../../testing/index.ts';
 import { OmnisError } from '../../shared/index.ts';
 import { openHarness, WS, type Harness } from './testing.ts';
-import { enqueueMessages } from './enqueue.ts';
+import { cancelMessagesMany, enqueueMessages } from './enqueue.ts';
 
 forEachStore('outbox: enqueue, cancel, list, feedback', kind => {
   let h: Harness;
@@ -85,6 +85,27 @@ forEachStore('outbox: enqueue, cancel, list, feedback', kind => {
     assert.equal(await h.messaging.cancel(h.db, { workspaceId: WS, profileId: 'pc', runId: 'rB' }, 'exited'), 1);
     assert.equal((await h.message(b)).status, 'cancelled');
     assert.equal(await h.messaging.cancel(h.db, { workspaceId: WS, profileId: 'pc' }, 'again'), 0);
+  });
+
+  test('cancelMessagesMany: each filter with its reason in one statement; a message two match is cancelled once, with the first reason', async () => {
+    const mk = (key: string, over: Record<string, unknown>) => h.enqueue({ idempotencyKey: key, journeyId: 'jM', ...over });
+    const a = await mk('cm1', { profileId: 'pm1', runId: 'rm1' });
+    const b = await mk('cm2', { profileId: 'pm2', runId: 'rm2' });
+    const c = await mk('cm3', { profileId: 'pm2', runId: 'rm3' });
+    const d = await mk('cm4', { profileId: 'pm3', runId: 'rm4' });
+    const n = await h.db.transaction(tx => cancelMessagesMany(tx, [
+      { filter: { workspaceId: WS, profileId: 'pm1', runId: 'rm1' }, reason: 'goal reached' },
+      { filter: { workspaceId: WS, profileId: 'pm2', runId: 'rm2' }, reason: 'exit event Unsubscribed' },
+      { filter: { workspaceId: WS, profileId: 'pm2', journeyId: 'jM' }, reason: 'journey archived' },
+      { filter: { workspaceId: WS, profileId: 'pm3', runId: 'another-run' }, reason: 'exited' },
+    ], h.clock.now()));
+    assert.equal(n, 3);
+    const got = await Promise.all([a, b, c, d].map(id => h.message(id)));
+    assert.deepEqual(got.map(m => [m.status, m.reason]), [
+      ['cancelled', 'goal reached'], ['cancelled', 'exit event Unsubscribed'], ['cancelled', 'journey archived'], ['queued', null],
+    ]);
+    assert.deepEqual(got[1].history.map(x => [x.status, x.reason]), [['queued', null], ['cancelled', 'exit event Unsubscribed']]);
+    assert.equal(await cancelMessagesMany(h.db, [], h.clock.now()), 0);
   });
 
   test('list filters by profile, journey and status and pages newest first', async () => {

@@ -80,17 +80,31 @@ export interface CancelFilter { workspaceId: string; profileId: string; journeyI
  * exited). Messages already `sending` are past the point of no return and are left alone.
  */
 export async function cancelMessages(q: Queryable, filter: CancelFilter, reason: string, now: number): Promise<number> {
+  return cancelMessagesMany(q, [{ filter, reason }], now);
+}
+
+/**
+ * cancelMessages for many filters in one statement, each with its reason (the pipeline's batch
+ * ends a crowd of runs at once). A message two filters match is cancelled once, with the
+ * reason of the first.
+ */
+export async function cancelMessagesMany(q: Queryable, cancels: readonly { filter: CancelFilter; reason: string }[], now: number): Promise<number> {
+  if (!cancels.length) return 0;
   const rows = await q.query<{ id: string }>(
-    `with moved as (
-       update messages set status = 'cancelled', reason = $3, updated_at = $4
-       where workspace_id = $1 and profile_id = $2 and status = 'queued'
-         and ($5::text is null or journey_id = $5) and ($6::text is null or run_id = $6)
-       returning id
+    `with c as (
+       select x.n, x.w, x.p, x.j, x.r, x.reason from jsonb_to_recordset($1::jsonb) as x(n int, w text, p text, j text, r text, reason text)
+     ), hit as (
+       select distinct on (m.id) m.id, c.reason from c join messages m
+         on m.workspace_id = c.w and m.profile_id = c.p and m.status = 'queued' and (c.j is null or m.journey_id = c.j) and (c.r is null or m.run_id = c.r)
+        order by m.id, c.n
+     ), moved as (
+       update messages m set status = 'cancelled', reason = hit.reason, updated_at = $2 from hit where m.id = hit.id
+       returning m.id, m.reason
      ), h as (
-       insert into message_status_history (message_id, status, reason, at) select id, 'cancelled', $3, $4 from moved
+       insert into message_status_history (message_id, status, reason, at) select id, 'cancelled', reason, $2 from moved
      )
      select id from moved`,
-    [filter.workspaceId, filter.profileId, reason, iso(now), filter.journeyId ?? null, filter.runId ?? null],
+    [JSON.stringify(cancels.map(({ filter: f, reason }, n) => ({ n, w: f.workspaceId, p: f.profileId, j: f.journeyId ?? null, r: f.runId ?? null, reason }))), iso(now)],
   );
   return rows.length;
 }

@@ -1,7 +1,7 @@
 /** The outbox: every outbound message, its send-time checks, retries and feedback. See types.ts. */
 export { createMessaging, type Messaging, type MessagingOptions } from './create.ts';
 export { Dispatcher, type DispatcherDeps } from './dispatcher.ts';
-export { enqueueMessage, enqueueMessages, cancelMessages, type CancelFilter } from './enqueue.ts';
+export { enqueueMessage, enqueueMessages, cancelMessages, cancelMessagesMany, type CancelFilter } from './enqueue.ts';
 export { eraseMessages } from './erase.ts';
 export { listMessages, messagesOfProfiles, getMessage, type ListQuery, type MessagePage, type MessageWithHistory } from './list.ts';
 export { recordFeedback, type FeedbackInput } from './feedback.ts';
