@@ -20,7 +20,12 @@
  * times there are when any reader could see the row, not when it was written.
  *
  * Run alone: BENCH_TIMERS=10000 BENCH_RUNS=5000 node --import tsx bench/index.ts journeys
- * (BENCH_PARTS=outbox,runs,timers,branch,audience picks parts)
+ * 5. Goals reached in crowds: BENCH_RUNS runs (default 20,000) entered through the engine, each in
+ *    an audience and waiting a day; then an 'Order Completed' event for every one (appended
+ *    in chunks of 1,000) converts them all: processing rate, against the same number of events
+ *    for the same people that move no run, processed just before.
+ *
+ * (BENCH_PARTS=outbox,runs,timers,branch,audience,goal picks parts)
  */
 import type { Db } from '../src/store/index.ts';
 import { DEFAULT_WORKSPACE } from '../src/app/index.ts';
@@ -38,7 +43,7 @@ const TIMERS = env('BENCH_TIMERS', 100_000);
 const CROWD_TIMERS = env('BENCH_CROWD_TIMERS', 20_000);
 const DRIVERS = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',') as ('postgres' | 'pglite')[];
 const WS = DEFAULT_WORKSPACE;
-/** Which parts to run: outbox, runs, timers, branch, audience. Default: all. */
+/** Which parts to run: outbox, runs, timers, branch, audience, goal. Default: all. */
 const PARTS = process.env.BENCH_PARTS?.split(',');
 
 const n = (x: number) => Math.round(x).toLocaleString('en');
@@ -144,6 +149,30 @@ async function runsPerGb(db: Db, run: Running, _driver: string, say: (s: string)
     `select max((e->>2)::float8) - min((e->>2)::float8) as span from journey_runs r cross join lateral jsonb_array_elements(r.trail) e
       where r.journey_id = $1 and e->>0 = 'again' and e->>1 = 'entered'`, [id]);
   say(`  the same runs moved on to a second wait step, their timers falling due together: the first to the last move took ${secs(Number(span))} = ${n(c / (Number(span) / 1000))} runs/s`);
+}
+
+// ------------------------------------------------------------------------ 5. goals in crowds
+
+async function goalCrowd(db: Db, run: Running, _driver: string, say: (s: string) => void) {
+  const id = await publish(run, {
+    name: 'Goal crowd', entry: { event: 'Goal Bench' }, goal: { event: 'Order Completed', within: '7d' }, start: 'ads',
+    steps: {
+      ads: { type: 'audience', action: 'add', audience: 'retarget-bench', platforms: ['facebook'], next: 'w' },
+      w: { type: 'wait', for: '1d', next: 'end' }, end: { type: 'exit' },
+    },
+  });
+  const users = Array.from({ length: RUNS }, (_, i) => `goal-${i}`);
+  await appendAll(run, users.map(u => track(`gb-${u}`, u, 'Goal Bench')));
+  const timed = async (name: string) => {
+    const s = performance.now();
+    await appendAll(run, users.map(u => track(`${name}-${u}`, u, name, { revenue: '100' })));
+    return performance.now() - s;
+  };
+  const idleMs = await timed('Order Viewed');
+  const goalMs = await timed('Order Completed');
+  const [{ c }] = await db.query<{ c: number }>(`select count(*)::int as c from journey_runs where journey_id = $1 and status = 'converted'`, [id]);
+  const [{ m }] = await db.query<{ m: number }>(`select count(*)::int as m from audience_memberships where audience = 'retarget-bench' and removed_reason = 'goal reached'`);
+  say(`goals in a crowd: ${n(RUNS)} runs (each in an audience, waiting a day), then an 'Order Completed' event for each: ${n(c)} converted and ${n(m)} audience memberships ended in ${secs(goalMs)} = ${n(RUNS / (goalMs / 1000))} events/s; the same number of events for the same people moving no run: ${secs(idleMs)} = ${n(RUNS / (idleMs / 1000))} events/s (${(goalMs / idleMs).toFixed(2)}× that)`);
 }
 
 // ------------------------------------------------------------------------ 3. timer lateness
@@ -255,7 +284,7 @@ export default async function bench(report: (line: string) => void) {
   for (const driver of DRIVERS) {
     const say = (s: string) => report(`journeys [${driver}] ${s}`);
     const into = (shape: keyof typeof INTO) => (db: Db, run: Running, driver: string, say: (s: string) => void) => timerLateness(db, run, driver, say, shape);
-    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), audience: into('audience') })) {
+    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), audience: into('audience'), goal: goalCrowd })) {
       if (PARTS && !PARTS.includes(name)) continue;
       try {
         await withStore(driver, db => withOmnis(db, run => part(db, run, driver, say)));
