@@ -169,5 +169,37 @@ forEachStore('journey steps for a crowd', kind => {
     for (const u of users) assert.deepEqual(await templates(t, u), [], u);
     assert.ok(cancels < CROWD / 2 && removals < CROWD / 2, `${cancels} cancellations and ${removals} audience removals for ${CROWD} conversions`);
   }));
+
+  test('timers wake a crowd: their profiles are read once where a step reads them (a send), and not at all where none does', () => withOmnis(async (t, seen) => {
+    await setUpChannels(t, ['nudge']);
+    await publish(t, {
+      name: 'Nudge', entry: { event: 'Browsed' }, start: 'w',
+      steps: { w: { type: 'wait', for: '1h', next: 'mail' }, mail: { type: 'send', channel: 'email', template: 'nudge', next: 'end' }, end: { type: 'exit' } },
+    });
+    await publish(t, {
+      name: 'Quiet', entry: { event: 'Browsed' }, start: 'w',
+      steps: { w: { type: 'wait', for: '2h', next: 'end' }, end: { type: 'exit' } },
+    });
+    const users = await enterCrowd(t, seen, 'wake', 'Browsed');
+    // As after a restart, or for profiles long out of the pipeline's cache: it holds none of them.
+    const forgetCached = () => t.omnis.db.query(`insert into profile_changes (profile_id) select id from profiles where merged_into is null`);
+    await forgetCached();
+    // The pipeline reads whole profiles by lists of ids (loadProfiles, loadLiveProfiles), a step
+    // one by one when the batch has not (channelsFor, timezoneOf); the dispatcher's reads are its own.
+    const PIPELINE_READS = [/^select \* from profiles where id = any/, /^select m\.asked, p\.\* from/, /^select channels, consent, computed, traits, timezone from profiles/, /^select timezone from profiles/];
+    const profileReads = () => seen.filter(sql => PIPELINE_READS.some(r => r.test(sql.trim()))).length;
+    await advance(t, H);
+    const forSends = profileReads();
+    for (const u of users) assert.deepEqual(await templates(t, u), ['nudge'], u);
+    await forgetCached();
+    seen.length = 0;
+    await advance(t, H);
+    const forNothing = profileReads();
+    const quiet = await t.omnis.db.query<{ status: string }>(`select r.status from journey_runs r join journeys j on j.id = r.journey_id where j.name = 'Quiet'`);
+    assert.deepEqual([...new Set(quiet.map(r => r.status))], ['completed']);
+    assert.equal(quiet.length, CROWD);
+    assert.ok(forSends >= 1 && forSends < CROWD / 2, `${forSends} profile reads for ${CROWD} runs woken into a send`);
+    assert.equal(forNothing, 0, `${forNothing} profile reads for ${CROWD} runs woken into an exit`);
+  }));
 });
 

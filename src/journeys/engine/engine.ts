@@ -28,6 +28,18 @@ export interface StepContext {
  */
 export interface BranchStates { states: Map<string, ProfileState>; lookback: number | null }
 
+const reading = new WeakMap<JourneyDefinition, boolean>();
+
+/** Whether any step of the journey reads the run's profile through profileOf (a send's channels, a wait until a local time). */
+export function readsProfiles(def: JourneyDefinition): boolean {
+  let r = reading.get(def);
+  if (r === undefined) {
+    r = Object.values(def.steps).some(s => s.type === 'send' || (s.type === 'wait' && 'until' in s && !('at' in s.until)));
+    reading.set(def, r);
+  }
+  return r;
+}
+
 /** How far back a branch's cases look at events (null: all of history). */
 export function branchLookback(step: BranchStep): number | null {
   let max = 0;

@@ -3,13 +3,13 @@ import type { Clock, StoredEvent } from '../../shared/index.ts';
 import { groupBy, parseDuration } from '../../shared/index.ts';
 import { TIMER_EVENT, batchValue, type StageContext } from '../../bus/index.ts';
 import { SEGMENT_ENTERED, type EvalEvent } from '../../segments/index.ts';
-import { batchProfiles } from '../../profiles/index.ts';
+import { batchProfiles, loadProfiles } from '../../profiles/index.ts';
 import type { JourneyDefinition, UpdateStep } from '../definition/index.ts';
 import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
 import { activeRuns, followMerge, latestRuns, runById, runKey } from './runs.ts';
 import { JourneyWrites, BatchOutbox } from './writes.ts';
 import { BranchTargets } from './branches.ts';
-import { advance, convert, endRun, exitRun, fallback, newRunId, type StepContext, type ProfileView } from './engine.ts';
+import { advance, convert, endRun, exitRun, fallback, newRunId, readsProfiles, type StepContext, type ProfileView } from './engine.ts';
 import { BatchAudiences } from './audiences.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
 
@@ -49,8 +49,11 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const byProfile = groupBy(runs, r => r.profileId);
 
     const now = deps.clock.now();
-    // Runs about to enter a branch: what their branches read, loaded once for them all.
+    // Runs about to enter a branch: what their branches read, loaded once for them all. And the
+    // profiles of runs woken by timers, which the profile stage located without reading (see
+    // resolveAndApply), read at once where their journey has steps that read them.
     const targets = new BranchTargets();
+    const unread = new Set<string>();
     for (const [n, e] of candidates.entries()) {
       if (e.event !== TIMER_EVENT) {
         for (const j of entries[n]) if (mayEnter(j, byProfile.get(e.profileId!) ?? [], latest.get(runKey(e.profileId!, j.id)) ?? null, now)) targets.add(e.profileId!, j.def, j.def.start);
@@ -60,9 +63,11 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       const run = p.kind === JOURNEY_TIMER ? byProfile.get(e.profileId!)?.find(r => r.id === p.runId) : undefined;
       if (!run?.step || run.waiting === null || !('timerId' in run.waiting) || run.waiting.timerId !== p.timerId) continue;
       const def = await deps.catalog.version(tx, run.journeyId, run.version);
+      if (shared && readsProfiles(def) && !shared.get(run.profileId)) unread.add(run.profileId);
       const step = def.steps[run.step];
       targets.add(run.profileId, def, p.what === 'wait' && step?.type === 'wait' ? step.next : p.what === 'timeout' && step?.type === 'wait_event' ? step.on_timeout : null);
     }
+    if (unread.size) shared!.absorb(await loadProfiles(tx, [...unread]), new Set());
     const branchStates = await targets.load(tx, now, shared);
     // Events the steps emit (update steps' identifies) go out together when the stage is done:
     // one insert for a crowd of runs, in the order they were emitted.
