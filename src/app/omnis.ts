@@ -93,7 +93,7 @@ export async function createOmnis(opts: OmnisOptions) {
     decorate: (m, content) => trackEmail(publicUrl, secretKey, m, content),
     loadTemplate: (ws, key, channel, locale) => templates.load(ws, key, channel, locale),
     loadProfiles: (ws, profileIds) => loadMessagingProfiles(db, ws, profileIds),
-    policy: (tx, m, profile, now) => journeys.checkAtSend(tx, m, profile.timezone, now),
+    policy: (tx, round, now) => journeys.checkAtSend(tx, round.map(({ message, profile }) => ({ m: message, timezone: profile.timezone })), now),
     // Delivery and engagement facts go back through the log like any event, pinned to their profile.
     emit: async (ws, events) => { await log.append(ws, events); },
     onError: e => onError(e),

@@ -120,26 +120,45 @@ export class JourneyService {
   }
 
   /**
-   * The contact policy at send time, for the outbox: the customer's marketing sends of the
-   * last 31 days across every journey (on every profile merged into theirs), and the priority
-   * of the journey asking. A transactional send is exempt from every rule, so it reads nothing.
+   * The contact policy at send time, for the outbox's round of messages: for each, the
+   * customer's marketing sends of the last 31 days across every journey (on every profile
+   * merged into theirs, or merged with theirs into one), and the priority of the journey asking.
+   * Read once for the round: the policy per workspace, the sends in one statement. A
+   * transactional send is exempt from every rule, so it reads nothing.
    */
-  async checkAtSend(tx: Tx, m: { workspaceId: string; profileId: string; channel: string; purpose: 'marketing' | 'transactional'; journeyId: string | null; journeyVersion: number | null }, timezone: string | null, now: number): Promise<PolicyDecision> {
-    const candidate = { channel: m.channel, purpose: m.purpose, journeyId: m.journeyId ?? '', priority: 0 };
-    if (m.purpose === 'transactional') return checkPolicy(DEFAULT_POLICY, candidate, [], timezone, now);
-    const policy = await this.policy(tx, m.workspaceId);
-    const rows = await tx.query<{ channel: string; at: Date; journey_id: string | null; journey_version: number | null }>(
-      `select m.channel, coalesce(m.sent_at, m.updated_at) as at, m.journey_id, m.journey_version
-         from messages m
-        where m.workspace_id = $3 and m.profile_id in (
-                select id from profiles where id = $1 or merged_into = $1
-                union select p.id from profiles x join profiles p on p.id = x.merged_into or p.merged_into = x.merged_into where x.id = $1)
-          and m.purpose = 'marketing' and m.status in ('sent', 'delivered') and coalesce(m.sent_at, m.updated_at) > $2`,
-      [m.profileId, new Date(now - 31 * 86_400_000).toISOString(), m.workspaceId]);
+  async checkAtSend(tx: Tx, asks: { m: { workspaceId: string; profileId: string; channel: string; purpose: 'marketing' | 'transactional'; journeyId: string | null; journeyVersion: number | null }; timezone: string | null }[], now: number): Promise<PolicyDecision[]> {
     // A published version never changes: the catalog reads each one once per process.
     const priority = async (id: string | null, version: number | null) => (id && version ? (await this.versions.version(tx, id, version)).priority : 0);
-    const history: SentMessage[] = [];
-    for (const r of rows) history.push({ channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: await priority(r.journey_id, r.journey_version), purpose: 'marketing' });
-    return checkPolicy(policy, { ...candidate, priority: await priority(m.journeyId, m.journeyVersion) }, history, timezone, now);
+    const out: PolicyDecision[] = new Array(asks.length);
+    const marketing = new Map<string, number[]>();
+    for (const [n, { m, timezone }] of asks.entries()) {
+      if (m.purpose === 'transactional') out[n] = checkPolicy(DEFAULT_POLICY, { channel: m.channel, purpose: m.purpose, journeyId: m.journeyId ?? '', priority: 0 }, [], timezone, now);
+      else { let l = marketing.get(m.workspaceId); if (!l) marketing.set(m.workspaceId, (l = [])); l.push(n); }
+    }
+    for (const [workspaceId, which] of marketing) {
+      const policy = await this.policy(tx, workspaceId);
+      const rows = await tx.query<{ asked: string; channel: string; at: Date; journey_id: string | null; journey_version: number | null }>(
+        `with asked as (select unnest($1::text[]) as id),
+              kin(asked, id) as (
+                select a.id, p.id from asked a join profiles p on p.id = a.id
+                union select a.id, p.id from asked a join profiles p on p.merged_into = a.id
+                union select a.id, p.id from asked a join profiles x on x.id = a.id join profiles p on p.id = x.merged_into
+                union select a.id, p.id from asked a join profiles x on x.id = a.id join profiles p on p.merged_into = x.merged_into)
+         select k.asked, m.channel, coalesce(m.sent_at, m.updated_at) as at, m.journey_id, m.journey_version
+           from kin k join messages m on m.profile_id = k.id
+          where m.workspace_id = $3 and m.purpose = 'marketing' and m.status in ('sent', 'delivered') and coalesce(m.sent_at, m.updated_at) > $2`,
+        [[...new Set(which.map(n => asks[n].m.profileId))], new Date(now - 31 * 86_400_000).toISOString(), workspaceId]);
+      const sent = new Map<string, SentMessage[]>();
+      for (const r of rows) {
+        let l = sent.get(r.asked);
+        if (!l) sent.set(r.asked, (l = []));
+        l.push({ channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: await priority(r.journey_id, r.journey_version), purpose: 'marketing' });
+      }
+      for (const n of which) {
+        const { m, timezone } = asks[n];
+        out[n] = checkPolicy(policy, { channel: m.channel, purpose: m.purpose, journeyId: m.journeyId ?? '', priority: await priority(m.journeyId, m.journeyVersion) }, sent.get(m.profileId) ?? [], timezone, now);
+      }
+    }
+    return out;
   }
 }

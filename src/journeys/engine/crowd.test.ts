@@ -170,7 +170,7 @@ forEachStore('journey steps for a crowd', kind => {
     assert.ok(cancels < CROWD / 2 && removals < CROWD / 2, `${cancels} cancellations and ${removals} audience removals for ${CROWD} conversions`);
   }));
 
-  test('timers wake a crowd: their profiles are read once where a step reads them (a send), and not at all where none does', () => withOmnis(async (t, seen) => {
+  test('timers wake a crowd: their profiles are read once where a step reads them (a send), and not at all where none does; its messages pass the contact policy a round at a time', () => withOmnis(async (t, seen) => {
     await setUpChannels(t, ['nudge']);
     await publish(t, {
       name: 'Nudge', entry: { event: 'Browsed' }, start: 'w',
@@ -190,6 +190,8 @@ forEachStore('journey steps for a crowd', kind => {
     const profileReads = () => seen.filter(sql => PIPELINE_READS.some(r => r.test(sql.trim()))).length;
     await advance(t, H);
     const forSends = profileReads();
+    // The dispatcher asks the contact policy about the crowd's messages a round at a time.
+    const policyReads = seen.filter(sql => /from contact_policies/.test(sql)).length;
     for (const u of users) assert.deepEqual(await templates(t, u), ['nudge'], u);
     await forgetCached();
     seen.length = 0;
@@ -200,6 +202,7 @@ forEachStore('journey steps for a crowd', kind => {
     assert.equal(quiet.length, CROWD);
     assert.ok(forSends >= 1 && forSends < CROWD / 2, `${forSends} profile reads for ${CROWD} runs woken into a send`);
     assert.equal(forNothing, 0, `${forNothing} profile reads for ${CROWD} runs woken into an exit`);
+    assert.ok(policyReads >= 1 && policyReads < CROWD / 2, `${policyReads} contact policy reads for ${CROWD} messages`);
   }));
 });
 

@@ -62,7 +62,7 @@ function once<A extends (string | null)[], R>(f: (...a: A) => Promise<R>): (...a
   };
 }
 
-const sendAlways: Policy = async () => ({ action: 'send' });
+const sendAlways: Policy = async (_tx, round) => round.map(() => ({ action: 'send' }));
 
 export class Dispatcher {
   private readonly work: WorkLoop<number>;

@@ -21,7 +21,12 @@ import { consentProblem, reach } from './recipient.ts';
 import { retryDelay, TokenBucket, type RetryOptions } from './pacing.ts';
 import type { LoadProfiles, LoadTemplate, MessagingProfile, OutboxMessage, PolicyDecision } from './types.ts';
 
-export type Policy = (tx: Tx, message: OutboxMessage, profile: MessagingProfile, now: number) => Promise<PolicyDecision>;
+/**
+ * The contact policy for a round of messages at once, in the round's transaction: a decision
+ * per message, in order. A round holds one message per profile (see Dispatcher), so no message
+ * of it can change another's answer.
+ */
+export type Policy = (tx: Tx, round: { message: OutboxMessage; profile: MessagingProfile }[], now: number) => Promise<PolicyDecision[]>;
 
 export interface SendContext {
   db: Db;
@@ -159,9 +164,10 @@ async function loadRoundProfiles(ctx: SendContext, round: readonly OutboxMessage
 async function decide(ctx: SendContext, tx: Tx, ready: Ready[], before: RoundChange[], now: number): Promise<{ moved: OutboxMessage[]; go: Ready[] }> {
   const changes = [...before];
   const going: Ready[] = [];
-  for (const r of ready) {
+  const decisions = ready.length ? await ctx.policy(tx, ready.map(r => ({ message: r.m, profile: r.profile })), now) : [];
+  for (const [n, r] of ready.entries()) {
     const { m } = r;
-    const d = await ctx.policy(tx, m, r.profile, now);
+    const d = decisions[n];
     if (d.action === 'suppress') changes.push({ id: m.id, status: 'suppressed', reason: d.reason || 'contact policy' });
     else if (d.action === 'delay') {
       // A policy answering a time already past would spin the dispatcher; a second is the floor.

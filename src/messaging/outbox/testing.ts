@@ -57,7 +57,7 @@ export async function openHarness(kind: 'pglite' | 'postgres', opts: HarnessOpti
     db, clock, secretKey: SECRET_KEY, providers: opts.providers, fetch: opts.fetch, noIdempotency: opts.noIdempotency,
     loadTemplate: async (_ws, key, channel) => { templateLoads.push(`${key}:${channel}`); return templates.get(`${key}:${channel}`) ?? null; },
     loadProfiles: async (_ws, ids) => { profileLoads.push(ids); return new Map(ids.flatMap(id => { const p = profiles.get(id); return p ? [[id, p] as const] : []; })); },
-    policy: async (_tx, m) => { policyCalls.push(m); return policy.get(m.idempotencyKey) ?? { action: 'send' }; },
+    policy: async (_tx, round) => round.map(({ message: m }) => { policyCalls.push(m); return policy.get(m.idempotencyKey) ?? { action: 'send' }; }),
     emit: (_ws, events) => { emitted.push(...events); },
     dispatcher: { random: () => 0.5, ...opts.dispatcher },
     onError: err => errors.push(err),
