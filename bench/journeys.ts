@@ -25,7 +25,11 @@
  *    in chunks of 1,000) converts them all: processing rate, against the same number of events
  *    for the same people that move no run, processed just before.
  *
- * (BENCH_PARTS=outbox,runs,timers,branch,audience,goal picks parts)
+ * 6. Marketing sends in a crowd: BENCH_SENDS consented customers (default 5,000) enter a journey
+ *    that sends them a marketing email at once; from the append of their events to every
+ *    message sent (capture provider): the contact policy checked, the message rendered and sent.
+ *
+ * (BENCH_PARTS=outbox,runs,timers,branch,audience,goal,sends picks parts)
  */
 import type { Db } from '../src/store/index.ts';
 import { DEFAULT_WORKSPACE } from '../src/app/index.ts';
@@ -41,9 +45,10 @@ const USERS = 2000;
 const RUNS = env('BENCH_RUNS', 20_000);
 const TIMERS = env('BENCH_TIMERS', 100_000);
 const CROWD_TIMERS = env('BENCH_CROWD_TIMERS', 20_000);
+const SENDS = env('BENCH_SENDS', 5_000);
 const DRIVERS = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',') as ('postgres' | 'pglite')[];
 const WS = DEFAULT_WORKSPACE;
-/** Which parts to run: outbox, runs, timers, branch, audience, goal. Default: all. */
+/** Which parts to run: outbox, runs, timers, branch, audience, goal, sends. Default: all. */
 const PARTS = process.env.BENCH_PARTS?.split(',');
 
 const n = (x: number) => Math.round(x).toLocaleString('en');
@@ -175,6 +180,25 @@ async function goalCrowd(db: Db, run: Running, _driver: string, say: (s: string)
   say(`goals in a crowd: ${n(RUNS)} runs (each in an audience, waiting a day), then an 'Order Completed' event for each: ${n(c)} converted and ${n(m)} audience memberships ended in ${secs(goalMs)} = ${n(RUNS / (goalMs / 1000))} events/s; the same number of events for the same people moving no run: ${secs(idleMs)} = ${n(RUNS / (idleMs / 1000))} events/s (${(goalMs / idleMs).toFixed(2)}× that)`);
 }
 
+// ------------------------------------------------------------------------ 6. marketing sends in a crowd
+
+async function marketingSends(db: Db, run: Running, _driver: string, say: (s: string) => void) {
+  await run.omnis.messaging.channels.put(WS, 'email', { provider: 'capture' });
+  await run.omnis.templates.create(WS, { key: 'promo', channel: 'email', subject: 'Hello', html: '<p>Hello {{ profile.traits.email }}</p>' });
+  const users = Array.from({ length: SENDS }, (_, i) => `promo-${i}`);
+  await appendAll(run, users.map(u => ({
+    ...track(`id-${u}`, u, ''), type: 'identify' as const, event: null, traits: { email: `${u}@example.com` }, context: { consent: { categoryPreferences: { email: true } } },
+  })));
+  await publish(run, { name: 'Promo', entry: { event: 'Promo' }, start: 's', steps: { s: { type: 'send', channel: 'email', template: 'promo', next: 'end' }, end: { type: 'exit' } } });
+  const s = performance.now();
+  for (let i = 0; i < SENDS; i += 1000) await run.omnis.log.append(WS, users.slice(i, i + 1000).map(u => track(`go-${u}`, u, 'Promo')));
+  await waitFor(`${n(SENDS)} messages to be sent`, async () => (await db.query<{ c: number }>(
+    `select count(*)::int as c from messages where template_key = 'promo' and status not in ('queued', 'sending')`))[0].c >= SENDS, 3600_000, 50);
+  const ms = performance.now() - s;
+  const st = await db.query<{ status: string; c: number }>(`select status, count(*)::int as c from messages where template_key = 'promo' group by 1 order by 1`);
+  say(`marketing sends in a crowd: ${n(SENDS)} consented customers enter a journey that emails them at once; append → every message out of the outbox (capture provider) in ${secs(ms)} = ${n(SENDS / (ms / 1000))} messages/s (${st.map(r => `${n(r.c)} ${r.status}`).join(', ')})`);
+}
+
 // ------------------------------------------------------------------------ 3. timer lateness
 
 const TIMER_SQL = [
@@ -284,7 +308,7 @@ export default async function bench(report: (line: string) => void) {
   for (const driver of DRIVERS) {
     const say = (s: string) => report(`journeys [${driver}] ${s}`);
     const into = (shape: keyof typeof INTO) => (db: Db, run: Running, driver: string, say: (s: string) => void) => timerLateness(db, run, driver, say, shape);
-    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), audience: into('audience'), goal: goalCrowd })) {
+    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), audience: into('audience'), goal: goalCrowd, sends: marketingSends })) {
       if (PARTS && !PARTS.includes(name)) continue;
       try {
         await withStore(driver, db => withOmnis(db, run => part(db, run, driver, say)));
