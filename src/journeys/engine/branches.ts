@@ -8,9 +8,11 @@ import { branchLookback, type BranchStates } from './engine.ts';
  * The runs of a batch about to enter a branch step, so that what their branches read is
  * loaded once for them all. Read run by run, each branch took three statements (profile,
  * memberships, events): a crowd of 20,000 timers falling due into a branch moved on at about
- * 1,250 runs/s, against 11,000 into an exit. Known beforehand are the two moves that come in
- * crowds: a timer's (a wait ending, a wait_event timing out) and an entry into a journey
- * whose first step is a branch. Other runs reaching a branch read on their own, as before.
+ * 1,250 runs/s, against 11,000 into an exit. Known beforehand is each run's first move in the
+ * batch: a timer's (a wait ending, a wait_event timing out), an event's (a wait_event hit,
+ * engagement with a message) and an entry into a journey whose first step is a branch. Runs
+ * reaching a branch later in their turn (a branch after a split, a second event of the
+ * profile in the batch) read on their own, as before.
  */
 export class BranchTargets {
   private ids = new Set<string>();

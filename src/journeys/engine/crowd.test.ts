@@ -204,5 +204,30 @@ forEachStore('journey steps for a crowd', kind => {
     assert.equal(forNothing, 0, `${forNothing} profile reads for ${CROWD} runs woken into an exit`);
     assert.ok(policyReads >= 1 && policyReads < CROWD / 2, `${policyReads} contact policy reads for ${CROWD} messages`);
   }));
+
+  test('a batch of events moving a crowd on from a wait_event into a branch: one read for the batch', () => withOmnis(async (t, seen) => {
+    await setUpChannels(t, ['fan', 'newcomer']);
+    await publish(t, {
+      name: 'Clicked', entry: { event: 'Browsed' }, start: 'watch',
+      steps: {
+        watch: { type: 'wait_event', events: [{ event: 'Clicked Ad', next: 'b' }], timeout: '1d', on_timeout: 'end' },
+        b: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'fan' }], else: 'newcomer' },
+        fan: { type: 'send', channel: 'email', template: 'fan', next: 'end' },
+        newcomer: { type: 'send', channel: 'email', template: 'newcomer', next: 'end' },
+        end: { type: 'exit' },
+      },
+    });
+    const users = Array.from({ length: CROWD }, (_, i) => `click-${i}`);
+    for (const u of users) await person(t, u);
+    for (const u of users.filter((_, i) => i % 2)) await track(t, u, 'Review Submitted');
+    await trackAll(t, users, 'Browsed');
+    await t.omnis.settle();
+    seen.length = 0;
+    await trackAll(t, users, 'Clicked Ad');
+    await t.omnis.settle();
+    const reads = seen.filter(isEventRead).length;
+    for (const [i, u] of users.entries()) assert.deepEqual(await templates(t, u), [i % 2 ? 'fan' : 'newcomer'], u);
+    assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs moved into a branch by events`);
+  }));
 });
 

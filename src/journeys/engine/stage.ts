@@ -3,7 +3,7 @@ import type { Clock, StoredEvent } from '../../shared/index.ts';
 import { groupBy, parseDuration } from '../../shared/index.ts';
 import { TIMER_EVENT, batchValue, type StageContext } from '../../bus/index.ts';
 import { SEGMENT_ENTERED, type EvalEvent } from '../../segments/index.ts';
-import { batchProfiles, loadProfiles } from '../../profiles/index.ts';
+import { batchProfiles, loadProfiles, type ProfileBatch } from '../../profiles/index.ts';
 import type { JourneyDefinition, UpdateStep } from '../definition/index.ts';
 import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
 import { activeRuns, followMerge, latestRuns, runById, runKey } from './runs.ts';
@@ -49,24 +49,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
     const byProfile = groupBy(runs, r => r.profileId);
 
     const now = deps.clock.now();
-    // Runs about to enter a branch: what their branches read, loaded once for them all. And the
-    // profiles of runs woken by timers, which the profile stage located without reading (see
-    // resolveAndApply), read at once where their journey has steps that read them.
-    const targets = new BranchTargets();
-    const unread = new Set<string>();
-    for (const [n, e] of candidates.entries()) {
-      if (e.event !== TIMER_EVENT) {
-        for (const j of entries[n]) if (mayEnter(j, byProfile.get(e.profileId!) ?? [], latest.get(runKey(e.profileId!, j.id)) ?? null, now)) targets.add(e.profileId!, j.def, j.def.start);
-        continue;
-      }
-      const p = e.properties as unknown as TimerPayload;
-      const run = p.kind === JOURNEY_TIMER ? byProfile.get(e.profileId!)?.find(r => r.id === p.runId) : undefined;
-      if (!run?.step || run.waiting === null || !('timerId' in run.waiting) || run.waiting.timerId !== p.timerId) continue;
-      const def = await deps.catalog.version(tx, run.journeyId, run.version);
-      if (shared && readsProfiles(def) && !shared.get(run.profileId)) unread.add(run.profileId);
-      const step = def.steps[run.step];
-      targets.add(run.profileId, def, p.what === 'wait' && step?.type === 'wait' ? step.next : p.what === 'timeout' && step?.type === 'wait_event' ? step.on_timeout : null);
-    }
+    const { targets, unread } = await lookAhead(tx, candidates, evs, entries, byProfile, latest, deps.catalog, now, shared);
     if (unread.size) shared!.absorb(await loadProfiles(tx, [...unread]), new Set());
     const branchStates = await targets.load(tx, now, shared);
     // Events the steps emit (update steps' identifies) go out together when the stage is done:
@@ -113,6 +96,40 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
   };
 }
 
+/**
+ * What the batch will need, known before it moves any run: the runs about to enter a branch
+ * (woken by a timer, moved on by an event, entering), whose branches' data is loaded once for
+ * them all; and the profiles of runs woken by timers, which the profile stage located without
+ * reading (see resolveAndApply), to read at once where their journey has steps that read them.
+ */
+async function lookAhead(tx: Tx, candidates: StoredEvent[], evs: EvalEvent[], entries: LiveJourney[][], byProfile: Map<string, Run[]>,
+  latest: Map<string, Run>, catalog: JourneyCatalog, now: number, shared: ProfileBatch | undefined): Promise<{ targets: BranchTargets; unread: Set<string> }> {
+  const targets = new BranchTargets();
+  const unread = new Set<string>();
+  for (const [n, e] of candidates.entries()) {
+    const mine = byProfile.get(e.profileId!) ?? [];
+    if (e.event !== TIMER_EVENT) {
+      // The moves of the runs the event finds, as they stand before the batch moves them.
+      for (const run of mine) {
+        if (run.status !== 'active') continue;
+        const def = await catalog.version(tx, run.journeyId, run.version);
+        const move = eventMove(run, def, evs[n], now);
+        if (move?.kind === 'step') targets.add(run.profileId, def, move.next);
+      }
+      for (const j of entries[n]) if (mayEnter(j, mine, latest.get(runKey(e.profileId!, j.id)) ?? null, now)) targets.add(e.profileId!, j.def, j.def.start);
+      continue;
+    }
+    const p = e.properties as unknown as TimerPayload;
+    const run = p.kind === JOURNEY_TIMER ? mine.find(r => r.id === p.runId) : undefined;
+    if (!run?.step || run.waiting === null || !('timerId' in run.waiting) || run.waiting.timerId !== p.timerId) continue;
+    const def = await catalog.version(tx, run.journeyId, run.version);
+    if (shared && readsProfiles(def) && !shared.get(run.profileId)) unread.add(run.profileId);
+    const step = def.steps[run.step];
+    targets.add(run.profileId, def, p.what === 'wait' && step?.type === 'wait' ? step.next : p.what === 'timeout' && step?.type === 'wait_event' ? step.on_timeout : null);
+  }
+  return { targets, unread };
+}
+
 /** The run whose update step emitted this identify, if it is one. */
 function updateOf(e: StoredEvent): string | null {
   return e.type === 'identify' && e.sourceId === 'internal' && e.messageId.startsWith('upd:') && typeof e.context.runId === 'string' ? e.context.runId : null;
@@ -149,28 +166,35 @@ function enter(j: LiveJourney, profileId: string, workspaceId: string, mine: Run
   return run;
 }
 
-async function onEvent(run: Run, def: JourneyDefinition, e: EvalEvent, c: StepContext): Promise<void> {
-  if (def.goal && run.goalUntil !== null && c.now <= run.goalUntil && matches(def.goal, e)) {
+/** What an event does to an active run: reach its goal, make it exit, or move it on from the step it waits at. */
+type EventMove = { kind: 'goal'; revenue: number } | { kind: 'exit' } | { kind: 'step'; timerId: string; next: string };
+
+function eventMove(run: Run, def: JourneyDefinition, e: EvalEvent, now: number): EventMove | null {
+  if (def.goal && run.goalUntil !== null && now <= run.goalUntil && matches(def.goal, e)) {
     const v = Number(e.properties.revenue ?? e.properties.total ?? 0);
-    return convert(run, Number.isFinite(v) ? v : 0, c);
+    return { kind: 'goal', revenue: Number.isFinite(v) ? v : 0 };
   }
-  if (def.exit?.some(m => matches(m, e))) return exitRun(run, `exit event ${e.event}`, c);
+  if (def.exit?.some(m => matches(m, e))) return { kind: 'exit' };
   const w = run.waiting;
   const step = run.step ? def.steps[run.step] : undefined;
   if (w?.kind === 'events' && step?.type === 'wait_event') {
     const hit = step.events.find(m => matches(m, e));
-    if (hit) {
-      c.writes.cancelTimer(w.timerId);
-      return advance(run, def, hit.next, c);
-    }
+    if (hit) return { kind: 'step', timerId: w.timerId, next: hit.next };
   }
   if (w?.kind === 'engagement' && step?.type === 'send' && e.event && ENGAGEMENT.test(e.event)) {
     const engaged = e.properties.messageId === w.messageId || (!e.properties.messageId && e.channel === w.channels[w.index]);
-    if (engaged) {
-      c.writes.cancelTimer(w.timerId);
-      return advance(run, def, step.next, c);
-    }
+    if (engaged) return { kind: 'step', timerId: w.timerId, next: step.next };
   }
+  return null;
+}
+
+async function onEvent(run: Run, def: JourneyDefinition, e: EvalEvent, c: StepContext): Promise<void> {
+  const move = eventMove(run, def, e, c.now);
+  if (!move) return;
+  if (move.kind === 'goal') return convert(run, move.revenue, c);
+  if (move.kind === 'exit') return exitRun(run, `exit event ${e.event}`, c);
+  c.writes.cancelTimer(move.timerId);
+  return advance(run, def, move.next, c);
 }
 
 async function onTimer(tx: Tx, p: TimerPayload, profileId: string, mine: Run[], c: StepContext, catalog: JourneyCatalog): Promise<void> {
