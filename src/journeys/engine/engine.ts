@@ -28,16 +28,28 @@ export interface StepContext {
  */
 export interface BranchStates { states: Map<string, ProfileState>; lookback: number | null }
 
-const reading = new WeakMap<JourneyDefinition, boolean>();
+/** What the journey stage needs to know of a version before it moves runs (see lookAhead in stage.ts). */
+export interface DefinitionFacts {
+  /** Some step reads the run's profile through profileOf (a send's channels, a wait until a local time). */
+  readsProfiles: boolean;
+  /** Some step is a branch. */
+  branches: boolean;
+}
 
-/** Whether any step of the journey reads the run's profile through profileOf (a send's channels, a wait until a local time). */
-export function readsProfiles(def: JourneyDefinition): boolean {
-  let r = reading.get(def);
-  if (r === undefined) {
-    r = Object.values(def.steps).some(s => s.type === 'send' || (s.type === 'wait' && 'until' in s && !('at' in s.until)));
-    reading.set(def, r);
+const facts = new WeakMap<JourneyDefinition, DefinitionFacts>();
+
+/** The facts of a published version, worked out once per version (versions never change). */
+export function definitionFacts(def: JourneyDefinition): DefinitionFacts {
+  let f = facts.get(def);
+  if (!f) {
+    const steps = Object.values(def.steps);
+    f = {
+      readsProfiles: steps.some(s => s.type === 'send' || (s.type === 'wait' && 'until' in s && !('at' in s.until))),
+      branches: steps.some(s => s.type === 'branch'),
+    };
+    facts.set(def, f);
   }
-  return r;
+  return f;
 }
 
 /** How far back a branch's cases look at events (null: all of history). */

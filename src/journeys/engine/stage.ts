@@ -9,7 +9,7 @@ import { JourneyCatalog, matches, type LiveJourney } from './catalog.ts';
 import { activeRuns, followMerge, latestRuns, runById, runKey } from './runs.ts';
 import { JourneyWrites, BatchOutbox } from './writes.ts';
 import { BranchTargets } from './branches.ts';
-import { advance, convert, endRun, exitRun, fallback, newRunId, readsProfiles, type StepContext, type ProfileView } from './engine.ts';
+import { advance, convert, endRun, exitRun, fallback, newRunId, definitionFacts, type StepContext, type ProfileView } from './engine.ts';
 import { BatchAudiences } from './audiences.ts';
 import { JOURNEY_TIMER, type Outbox, type Run, type TimerPayload } from './types.ts';
 
@@ -109,21 +109,25 @@ async function lookAhead(tx: Tx, candidates: StoredEvent[], evs: EvalEvent[], en
   for (const [n, e] of candidates.entries()) {
     const mine = byProfile.get(e.profileId!) ?? [];
     if (e.event !== TIMER_EVENT) {
-      // The moves of the runs the event finds, as they stand before the batch moves them.
+      // The moves of the runs the event finds, as they stand before the batch moves them: only
+      // in journeys that have a branch, so that most events cost the look ahead nothing.
       for (const run of mine) {
         if (run.status !== 'active') continue;
         const def = await catalog.version(tx, run.journeyId, run.version);
+        if (!definitionFacts(def).branches) continue;
         const move = eventMove(run, def, evs[n], now);
         if (move?.kind === 'step') targets.add(run.profileId, def, move.next);
       }
-      for (const j of entries[n]) if (mayEnter(j, mine, latest.get(runKey(e.profileId!, j.id)) ?? null, now)) targets.add(e.profileId!, j.def, j.def.start);
+      for (const j of entries[n]) {
+        if (j.def.steps[j.def.start]?.type === 'branch' && mayEnter(j, mine, latest.get(runKey(e.profileId!, j.id)) ?? null, now)) targets.add(e.profileId!, j.def, j.def.start);
+      }
       continue;
     }
     const p = e.properties as unknown as TimerPayload;
     const run = p.kind === JOURNEY_TIMER ? mine.find(r => r.id === p.runId) : undefined;
     if (!run?.step || run.waiting === null || !('timerId' in run.waiting) || run.waiting.timerId !== p.timerId) continue;
     const def = await catalog.version(tx, run.journeyId, run.version);
-    if (shared && readsProfiles(def) && !shared.get(run.profileId)) unread.add(run.profileId);
+    if (shared && definitionFacts(def).readsProfiles && !shared.get(run.profileId)) unread.add(run.profileId);
     const step = def.steps[run.step];
     targets.add(run.profileId, def, p.what === 'wait' && step?.type === 'wait' ? step.next : p.what === 'timeout' && step?.type === 'wait_event' ? step.on_timeout : null);
   }
