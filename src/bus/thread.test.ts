@@ -38,10 +38,15 @@ test('the API side waits for its own appends, whichever arrives first: their app
 
 test('a pipeline thread that dies is reported, and one that was asked to stop is not', async () => {
   const errors: string[] = [];
-  const tp = ThreadedProcessor.onWorker(new URL('./thread-echo-worker.mjs', import.meta.url), {}, e => errors.push(String((e as Error).message)));
+  let reported!: () => void;
+  const first = new Promise<void>(r => (reported = r));
+  const tp = ThreadedProcessor.onWorker(new URL('./thread-echo-worker.mjs', import.meta.url), {}, e => { errors.push(String((e as Error).message)); reported(); });
   await tp.start();
   (tp as unknown as { port: { postMessage(m: unknown): void } }).port.postMessage({ type: 'crash' });
-  await new Promise(r => setTimeout(r, 200));
+  // Waits for the report itself, not for a guessed while: on a loaded machine a worker may take longer to exit.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([first, new Promise((_, fail) => { timer = setTimeout(() => fail(new Error('the dead thread was not reported within 30 s')), 30_000); })]);
+  clearTimeout(timer);
   assert.deepEqual(errors, ['pipeline worker exited with 3']);
   const calm = ThreadedProcessor.onWorker(new URL('./thread-echo-worker.mjs', import.meta.url), {}, e => errors.push(String(e)));
   await calm.start();
