@@ -212,13 +212,13 @@ export async function endRun(run: Run, status: Run['status'], reason: string, c:
 export async function convert(run: Run, revenue: number, c: StepContext): Promise<void> {
   run.convertedAt = c.now;
   run.revenue = revenue;
-  c.outbox.cancelRun(run, 'goal reached', c.now);
+  c.outbox.cancelRun(run, 'goal reached');
   c.audiences.remove(run, c.now, 'goal reached');
   await endRun(run, 'converted', 'goal', c);
 }
 
 export async function exitRun(run: Run, reason: string, c: StepContext): Promise<void> {
-  c.outbox.cancelRun(run, reason, c.now);
+  c.outbox.cancelRun(run, reason);
   c.audiences.remove(run, c.now, reason);
   await endRun(run, 'exited', reason, c);
 }

@@ -88,7 +88,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       byProfile.set(e.profileId!, mine);
     }
     await ctx.emit(workspaceId, emitted);
-    await outbox.flush(tx);
+    await outbox.flush(tx, now);
     // Before the runs and timers: an addition's expiry timer is named by the membership's id.
     await audiences.flush(tx);
     await writes.flush(tx);

@@ -53,7 +53,7 @@ export interface Outbox {
 export interface StepOutbox {
   enqueue(tx: Tx, input: OutboxInput): Promise<{ id: string }>;
   /** The ended run's queued messages, cancelled (with what the batch enqueued for it) when the batch is written. */
-  cancelRun(run: { workspaceId: string; profileId: string; id: string }, reason: string, now: number): void;
+  cancelRun(run: { workspaceId: string; profileId: string; id: string }, reason: string): void;
 }
 
 export type Emit = (events: OmnisEvent[]) => Promise<void>;

@@ -150,8 +150,6 @@ export class JourneyWrites {
 export class BatchOutbox implements StepOutbox {
   private queued: (OutboxInput & { id: string })[] = [];
   private cancels: { filter: { workspaceId: string; profileId: string; runId: string }; reason: string }[] = [];
-  /** When the cancellations were made (the stage's one clock reading). */
-  private cancelledAt = 0;
 
   constructor(private real: Outbox, private writes: JourneyWrites) {}
 
@@ -161,12 +159,12 @@ export class BatchOutbox implements StepOutbox {
     return { id };
   }
 
-  cancelRun(run: { workspaceId: string; profileId: string; id: string }, reason: string, now: number) {
+  cancelRun(run: { workspaceId: string; profileId: string; id: string }, reason: string) {
     this.cancels.push({ filter: { workspaceId: run.workspaceId, profileId: run.profileId, runId: run.id }, reason });
-    this.cancelledAt = now;
   }
 
-  async flush(tx: Tx) {
+  /** `now`: the stage's one clock reading, when its runs ended. */
+  async flush(tx: Tx, now: number) {
     if (this.queued.length) {
       const queued = this.queued;
       this.queued = [];
@@ -176,7 +174,7 @@ export class BatchOutbox implements StepOutbox {
     if (this.cancels.length) {
       const cancels = this.cancels;
       this.cancels = [];
-      await this.real.cancelMany(tx, cancels, this.cancelledAt);
+      await this.real.cancelMany(tx, cancels, now);
     }
   }
 }
