@@ -13,8 +13,9 @@
  *    'left' row (its recorded time, and when it became visible, polled); the total drain time;
  *    and how much the event log and profile histories grew per fired timer.
  * 4. The same crowd (BENCH_CROWD_TIMERS runs, default 20,000) waking into a branch step (on
- *    an event within 30 days), or into an audience step, before the exit: what reading the
- *    branches' data, or adding to an audience, costs the drain.
+ *    an event within 30 days), into a split whose paths lead into that branch, or into an
+ *    audience step, before the exit: what reading the branches' data, or adding to an
+ *    audience, costs the drain.
  *
  * On PGlite (one connection) a reader's query waits for the pipeline's transactions, so polled
  * times there are when any reader could see the row, not when it was written.
@@ -29,7 +30,7 @@
  *    that sends them a marketing email at once; from the append of their events to every
  *    message sent (capture provider): the contact policy checked, the message rendered and sent.
  *
- * (BENCH_PARTS=outbox,runs,timers,branch,audience,goal,sends picks parts)
+ * (BENCH_PARTS=outbox,runs,timers,branch,split,audience,goal,sends picks parts)
  */
 import type { Db } from '../src/store/index.ts';
 import { DEFAULT_WORKSPACE } from '../src/app/index.ts';
@@ -48,7 +49,7 @@ const CROWD_TIMERS = env('BENCH_CROWD_TIMERS', 20_000);
 const SENDS = env('BENCH_SENDS', 5_000);
 const DRIVERS = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',') as ('postgres' | 'pglite')[];
 const WS = DEFAULT_WORKSPACE;
-/** Which parts to run: outbox, runs, timers, branch, audience, goal, sends. Default: all. */
+/** Which parts to run: outbox, runs, timers, branch, split, audience, goal, sends. Default: all. */
 const PARTS = process.env.BENCH_PARTS?.split(',');
 
 const n = (x: number) => Math.round(x).toLocaleString('en');
@@ -218,6 +219,7 @@ const INTO = {
   exit: '',
   branch: ' that leads into a branch step (an event within 30 days; these profiles have none) before the exit',
   audience: ' that leads into an audience step (added for 7 days) before the exit',
+  split: ' that leads into a 50/50 split whose paths both lead into that branch step before the exit',
 };
 
 async function timerLateness(db: Db, run: Running, driver: string, say: (s: string) => void, into: keyof typeof INTO = 'exit') {
@@ -225,8 +227,9 @@ async function timerLateness(db: Db, run: Running, driver: string, say: (s: stri
   const id = await publish(run, {
     name: 'Timers', entry: { event: 'Timer Bench' }, start: 'wait',
     steps: {
-      wait: { type: 'wait', for: '1m', next: into === 'exit' ? 'end' : 'then' },
-      ...(into === 'branch' ? { then: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'end' }], else: 'end' } } : {}),
+      wait: { type: 'wait', for: '1m', next: into === 'exit' ? 'end' : into === 'split' ? 'ab' : 'then' },
+      ...(into === 'split' ? { ab: { type: 'split', paths: [{ percent: 50, next: 'then' }, { percent: 50, next: 'then' }] } } : {}),
+      ...(into === 'branch' || into === 'split' ? { then: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'end' }], else: 'end' } } : {}),
       ...(into === 'audience' ? { then: { type: 'audience', action: 'add', audience: 'retarget', platforms: ['facebook'], for: '7d', next: 'end' } } : {}),
       end: { type: 'exit' },
     },
@@ -308,7 +311,7 @@ export default async function bench(report: (line: string) => void) {
   for (const driver of DRIVERS) {
     const say = (s: string) => report(`journeys [${driver}] ${s}`);
     const into = (shape: keyof typeof INTO) => (db: Db, run: Running, driver: string, say: (s: string) => void) => timerLateness(db, run, driver, say, shape);
-    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), audience: into('audience'), goal: goalCrowd, sends: marketingSends })) {
+    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), split: into('split'), audience: into('audience'), goal: goalCrowd, sends: marketingSends })) {
       if (PARTS && !PARTS.includes(name)) continue;
       try {
         await withStore(driver, db => withOmnis(db, run => part(db, run, driver, say)));

@@ -1,31 +1,32 @@
 import type { Tx } from '../../store/index.ts';
 import { loadStates } from '../../segments/index.ts';
 import type { ProfileBatch } from '../../profiles/index.ts';
-import type { JourneyDefinition } from '../definition/index.ts';
+import { successors, type BranchStep, type JourneyDefinition } from '../definition/index.ts';
 import { branchLookback, type BranchStates } from './engine.ts';
 
 /**
- * The runs of a batch about to enter a branch step, so that what their branches read is
+ * The runs of a batch that may reach a branch step, so that what their branches read is
  * loaded once for them all. Read run by run, each branch took three statements (profile,
  * memberships, events): a crowd of 20,000 timers falling due into a branch moved on at about
  * 1,250 runs/s, against 11,000 into an exit. Known beforehand is each run's first move in the
  * batch: a timer's (a wait ending, a wait_event timing out), an event's (a wait_event hit,
- * engagement with a message) and an entry into a journey whose first step is a branch. Runs
- * reaching a branch later in their turn (a branch after a split, a second event of the
- * profile in the batch) read on their own, as before.
+ * engagement with a message, the identify of its update step) and an entry; from there, every
+ * branch the run can reach before it next waits (see branchesAhead). A run reaching a branch on
+ * a second event of its profile in the batch reads on its own, as before.
  */
 export class BranchTargets {
   private ids = new Set<string>();
   /** The longest lookback among the branches (null: all of history). */
   private lookback: number | null = 0;
 
-  /** The run of `profileId` is about to enter `stepId` of `def`. */
+  /** The run of `profileId` is about to take `stepId` of `def`, and so may reach its branches ahead. */
   add(profileId: string, def: JourneyDefinition, stepId: string | null | undefined): void {
-    const step = stepId ? def.steps[stepId] : undefined;
-    if (step?.type !== 'branch') return;
-    this.ids.add(profileId);
-    const l = branchLookback(step);
-    this.lookback = l === null || this.lookback === null ? null : Math.max(l, this.lookback);
+    if (!stepId) return;
+    for (const step of branchesAhead(def, stepId)) {
+      this.ids.add(profileId);
+      const l = branchLookback(step);
+      this.lookback = l === null || this.lookback === null ? null : Math.max(l, this.lookback);
+    }
   }
 
   /**
@@ -39,4 +40,35 @@ export class BranchTargets {
     const states = await loadStates(tx, [...this.ids], this.lookback === null ? null : now - this.lookback, null, { known });
     return { states, lookback: this.lookback };
   }
+}
+
+const ahead = new WeakMap<JourneyDefinition, Map<string, BranchStep[]>>();
+const TURN_ENDS = new Set(['wait', 'wait_event', 'update', 'exit']);
+
+/**
+ * The branches a run taking `stepId` can reach in the same turn: the step itself if it is one,
+ * and those past the steps a run goes straight through (a branch's every case, a split's every
+ * path, a send, an audience step, a webhook), up to the steps that make it wait or end. Every
+ * path counts, whichever the run will take: loading a branch's data for a run that ends up
+ * elsewhere costs a few rows in the same statement, and none of those steps changes what a
+ * branch reads. Worked out once per published version and step (versions never change).
+ */
+export function branchesAhead(def: JourneyDefinition, stepId: string): BranchStep[] {
+  let byStep = ahead.get(def);
+  if (!byStep) ahead.set(def, (byStep = new Map()));
+  let found = byStep.get(stepId);
+  if (found) return found;
+  found = [];
+  const seen = new Set<string>();
+  const todo = [stepId];
+  for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+    const step = def.steps[id];
+    if (seen.has(id) || !step) continue;
+    seen.add(id);
+    if (step.type === 'branch') found.push(step);
+    // A wait, a wait_event and an update step make the run wait; an exit ends it.
+    if (!TURN_ENDS.has(step.type)) for (const e of successors(step)) todo.push(e.to);
+  }
+  byStep.set(stepId, found);
+  return found;
 }

@@ -5,7 +5,8 @@ import { DAY, H, advance, messagesOf, person, publish, setUpChannels, track } fr
 
 /**
  * Crowds of runs taking a step together (timers falling due at one instant, or one batch of
- * entries): a branch reads what it needs once for the batch, and an audience step adds the
+ * entries): a branch reads what it needs once for the batch, also past the steps a run goes
+ * straight through before it, and an audience step adds the
  * whole crowd in one statement; each run still takes the path its own data gives.
  */
 forEachStore('journey steps for a crowd', kind => {
@@ -139,8 +140,44 @@ forEachStore('journey steps for a crowd', kind => {
     const users = await enterCrowd(t, seen, 'upd', 'Qualified', { tier: 'silver' });
     await advance(t, H);
     const inserts = seen.filter(sql => /insert into events \(/.test(sql)).length;
+    const reads = seen.filter(isEventRead).length;
     for (const u of users) assert.deepEqual(await templates(t, u), ['welcome-gold'], u);
     assert.ok(inserts >= 1 && inserts < CROWD / 2, `${inserts} inserts into the event log for ${CROWD} update steps`);
+    // The branch after the update step reads once for the crowd too, when the identifies come through.
+    assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs going on from an update step into a branch`);
+  }));
+
+  test('timers falling due together into a split, then a send or an audience step, then a branch: one read for the crowd', () => withOmnis(async (t, seen) => {
+    await setUpChannels(t, ['hello', 'fan', 'newcomer']);
+    await publish(t, {
+      name: 'Split first', entry: { event: 'Joined' }, start: 'w',
+      steps: {
+        w: { type: 'wait', for: '1h', next: 'ab' },
+        ab: { type: 'split', paths: [{ percent: 50, next: 'greet' }, { percent: 50, next: 'ads' }] },
+        greet: { type: 'send', channel: 'email', template: 'hello', next: 'b' },
+        ads: { type: 'audience', action: 'add', audience: 'joiners', platforms: ['facebook'], next: 'b' },
+        b: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'fan' }], else: 'newcomer' },
+        fan: { type: 'send', channel: 'email', template: 'fan', next: 'end' },
+        newcomer: { type: 'send', channel: 'email', template: 'newcomer', next: 'end' },
+        end: { type: 'exit' },
+      },
+    });
+    const users = Array.from({ length: CROWD }, (_, i) => `split-${i}`);
+    for (const u of users) await person(t, u);
+    for (const u of users.filter((_, i) => i % 2)) await track(t, u, 'Review Submitted');
+    await trackAll(t, users, 'Joined');
+    await t.omnis.settle();
+    seen.length = 0;
+    await advance(t, H);
+    const reads = seen.filter(isEventRead).length;
+    const paths = await t.omnis.db.query<{ path: string }>(`select path from journey_runs r join journeys j on j.id = r.journey_id where j.name = 'Split first'`);
+    assert.equal(paths.length, CROWD);
+    assert.equal(new Set(paths.map(r => r.path)).size, 2, 'both paths taken');
+    const greeted = (await t.omnis.db.query<{ n: number }>(`select count(*)::int as n from messages where template_key = 'hello'`))[0].n;
+    const joiners = (await t.omnis.db.query<{ n: number }>(`select count(*)::int as n from audience_memberships where audience = 'joiners'`))[0].n;
+    assert.equal(greeted + joiners, CROWD);
+    for (const [i, u] of users.entries()) assert.deepEqual((await templates(t, u)).filter(k => k !== 'hello'), [i % 2 ? 'fan' : 'newcomer'], u);
+    assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs reaching a branch past a split`);
   }));
 
   test('a batch of goal events converting a crowd: their messages cancelled and audiences left in a statement each', () => withOmnis(async (t, seen) => {

@@ -97,9 +97,9 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
 }
 
 /**
- * What the batch will need, known before it moves any run: the runs about to enter a branch
- * (woken by a timer, moved on by an event, entering), whose branches' data is loaded once for
- * them all; and the profiles of runs woken by timers, which the profile stage located without
+ * What the batch will need, known before it moves any run: the runs that may reach a branch
+ * on their first move (woken by a timer, moved on by an event or by their update step's
+ * identify, entering), whose branches' data is loaded once for them all; and the profiles of runs woken by timers, which the profile stage located without
  * reading (see resolveAndApply), to read at once where their journey has steps that read them.
  */
 async function lookAhead(tx: Tx, candidates: StoredEvent[], evs: EvalEvent[], entries: LiveJourney[][], byProfile: Map<string, Run[]>,
@@ -108,6 +108,15 @@ async function lookAhead(tx: Tx, candidates: StoredEvent[], evs: EvalEvent[], en
   const unread = new Set<string>();
   for (const [n, e] of candidates.entries()) {
     const mine = byProfile.get(e.profileId!) ?? [];
+    const updated = updateOf(e);
+    if (updated) {
+      // The identify an update step emitted: its run goes on from the step's next.
+      const run = mine.find(r => r.id === updated);
+      if (run?.status !== 'active' || run.waiting?.kind !== 'update' || run.waiting.messageId !== e.messageId) continue;
+      const def = await catalog.version(tx, run.journeyId, run.version);
+      if (definitionFacts(def).branches) targets.add(run.profileId, def, (def.steps[run.step!] as UpdateStep).next);
+      continue;
+    }
     if (e.event !== TIMER_EVENT) {
       // The moves of the runs the event finds, as they stand before the batch moves them: only
       // in journeys that have a branch, so that most events cost the look ahead nothing.
@@ -119,7 +128,7 @@ async function lookAhead(tx: Tx, candidates: StoredEvent[], evs: EvalEvent[], en
         if (move?.kind === 'step') targets.add(run.profileId, def, move.next);
       }
       for (const j of entries[n]) {
-        if (j.def.steps[j.def.start]?.type === 'branch' && mayEnter(j, mine, latest.get(runKey(e.profileId!, j.id)) ?? null, now)) targets.add(e.profileId!, j.def, j.def.start);
+        if (definitionFacts(j.def).branches && mayEnter(j, mine, latest.get(runKey(e.profileId!, j.id)) ?? null, now)) targets.add(e.profileId!, j.def, j.def.start);
       }
       continue;
     }
