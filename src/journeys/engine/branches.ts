@@ -9,10 +9,10 @@ import { branchLookback, type BranchStates } from './engine.ts';
  * loaded once for them all. Read run by run, each branch took three statements (profile,
  * memberships, events): a crowd of 20,000 timers falling due into a branch moved on at about
  * 1,250 runs/s, against 11,000 into an exit. Known beforehand is each run's first move in the
- * batch: a timer's (a wait ending, a wait_event timing out), an event's (a wait_event hit,
- * engagement with a message, the identify of its update step) and an entry; from there, every
- * branch the run can reach before it next waits (see branchesAhead). A run reaching a branch on
- * a second event of its profile in the batch reads on its own, as before.
+ * batch: a timer's (a wait ending, a wait_event timing out, a send falling back), an event's
+ * (a wait_event hit, engagement with a message, the identify of its update step) and an entry;
+ * from there, every branch the run can reach before it next waits (see branchesAhead). A run
+ * reaching a branch on a second event of its profile in the batch reads on its own, as before.
  */
 export class BranchTargets {
   private ids = new Set<string>();

@@ -147,6 +147,33 @@ forEachStore('journey steps for a crowd', kind => {
     assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs going on from an update step into a branch`);
   }));
 
+  test('fallback timers moving a crowd on from its last channel into a branch: one read for the crowd', () => withOmnis(async (t, seen) => {
+    await setUpChannels(t, ['hi', 'fan', 'newcomer'], ['hi']);
+    await publish(t, {
+      name: 'Fallback', entry: { event: 'Joined' }, start: 'hi',
+      steps: {
+        hi: { type: 'send', channel: ['email', 'sms'], template: 'hi', fallback_after: '1h', next: 'b' },
+        b: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'fan' }], else: 'newcomer' },
+        fan: { type: 'send', channel: 'email', template: 'fan', next: 'end' },
+        newcomer: { type: 'send', channel: 'email', template: 'newcomer', next: 'end' },
+        end: { type: 'exit' },
+      },
+    });
+    const users = Array.from({ length: CROWD }, (_, i) => `fb-${i}`);
+    for (const u of users) await person(t, u);
+    for (const u of users.filter((_, i) => i % 2)) await track(t, u, 'Review Submitted');
+    await trackAll(t, users, 'Joined');
+    await t.omnis.settle();
+    seen.length = 0;
+    await advance(t, H);
+    const reads = seen.filter(isEventRead).length;
+    for (const [i, u] of users.entries()) {
+      const sent = (await messagesOf(t, u)).map(m => `${m.channel}:${m.template_key}`).sort();
+      assert.deepEqual(sent, ['email:hi', `email:${i % 2 ? 'fan' : 'newcomer'}`, 'sms:hi'].sort(), u);
+    }
+    assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs falling back into a branch`);
+  }));
+
   test('timers falling due together into a split, then a send or an audience step, then a branch: one read for the crowd', () => withOmnis(async (t, seen) => {
     await setUpChannels(t, ['hello', 'fan', 'newcomer']);
     await publish(t, {

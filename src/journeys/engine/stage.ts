@@ -138,7 +138,9 @@ async function lookAhead(tx: Tx, candidates: StoredEvent[], evs: EvalEvent[], en
     const def = await catalog.version(tx, run.journeyId, run.version);
     if (shared && definitionFacts(def).readsProfiles && !shared.get(run.profileId)) unread.add(run.profileId);
     const step = def.steps[run.step];
-    targets.add(run.profileId, def, p.what === 'wait' && step?.type === 'wait' ? step.next : p.what === 'timeout' && step?.type === 'wait_event' ? step.on_timeout : null);
+    // A fallback timer sends on the next channel, or moves on once the last one had its turn.
+    targets.add(run.profileId, def, p.what === 'wait' && step?.type === 'wait' ? step.next : p.what === 'timeout' && step?.type === 'wait_event' ? step.on_timeout
+      : p.what === 'fallback' && step?.type === 'send' ? step.next : null);
   }
   return { targets, unread };
 }
