@@ -50,8 +50,10 @@ const TURN_ENDS = new Set(['wait', 'wait_event', 'update', 'exit']);
  * and those past the steps a run goes straight through (a branch's every case, a split's every
  * path, a send, an audience step, a webhook), up to the steps that make it wait or end. Every
  * path counts, whichever the run will take: loading a branch's data for a run that ends up
- * elsewhere costs a few rows in the same statement, and none of those steps changes what a
- * branch reads. Worked out once per published version and step (versions never change).
+ * elsewhere costs its rows in the one statement that loads them all, where reading on its own
+ * would cost three statements for each run that does get there; and none of those steps
+ * changes what a branch reads. Worked out once per published version and step (versions
+ * never change).
  */
 export function branchesAhead(def: JourneyDefinition, stepId: string): BranchStep[] {
   let byStep = ahead.get(def);

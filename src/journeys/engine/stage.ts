@@ -99,8 +99,9 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
 /**
  * What the batch will need, known before it moves any run: the runs that may reach a branch
  * on their first move (woken by a timer, moved on by an event or by their update step's
- * identify, entering), whose branches' data is loaded once for them all; and the profiles of runs woken by timers, which the profile stage located without
- * reading (see resolveAndApply), to read at once where their journey has steps that read them.
+ * identify, entering), whose branches' data is loaded once for them all; and the profiles of
+ * runs woken by timers, which the profile stage located without reading (see
+ * resolveAndApply), to read at once where their journey has steps that read them.
  */
 async function lookAhead(tx: Tx, candidates: StoredEvent[], evs: EvalEvent[], entries: LiveJourney[][], byProfile: Map<string, Run[]>,
   latest: Map<string, Run>, catalog: JourneyCatalog, now: number, shared: ProfileBatch | undefined): Promise<{ targets: BranchTargets; unread: Set<string> }> {
