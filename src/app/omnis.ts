@@ -67,8 +67,11 @@ export async function createOmnis(opts: OmnisOptions) {
   const log = new EventLog(db);
   const onError = opts.logError ?? (e => console.error('pipeline:', e));
   // PGlite has one connection, on this thread or its own: smaller batches keep each stretch the
-  // pipeline holds it short, so requests are answered between them.
-  const batchSize = opts.batchSize ?? (db.kind === 'pglite' ? 250 : 2000);
+  // pipeline holds it short, so requests are answered between them. With the accept journal,
+  // tracking requests no longer wait for that connection, and the pipeline takes batches as on
+  // Postgres: end to end 9,318-10,348 events/s with 250, 10,209-11,333 with 2,000, accept p99
+  // the same (11.9-16.3 against 10.9-13.2 ms).
+  const batchSize = opts.batchSize ?? (db.kind === 'pglite' && !opts.journalDir ? 250 : 2000);
   const threadData = { batchSize, trailCap: opts.trailCap };
   const canThread = Boolean(db.connection || db.startGuest);
   const threaded = (opts.pipeline ?? (canThread && clock === systemClock ? 'thread' : 'inline')) === 'thread';
