@@ -14,11 +14,11 @@ export const usingPostgres = () => Boolean(process.env.DATABASE_URL);
 /**
  * Embedded mode only, off by default (OMNIS_ACCEPT_JOURNAL=1): tracking requests are answered
  * from the accept journal in the data folder, and PGlite runs on its own thread with the
- * pipeline beside it. Accepting no longer waits for the database (accept p50 5 ms instead of
- * 220 ms at 5,000 events/s on a loaded 2-core machine), but every event takes one more hop into
- * the log: event → journey message p99 was 114-166 ms at 1,000 events/s, where without the
- * journal it was 27-48 ms (on a faster machine). For bursty, high-volume tracking; leave it off for
- * real-time journeys.
+ * pipeline beside it. Accepting no longer waits for the database (on a 2-core machine at 5,000
+ * events/s, accept p99 11-16 ms against 128 ms without it), and the pipeline takes larger
+ * batches (see createOmnis), but every event takes one more hop into the log: event → journey
+ * message p99 80-89 ms at 1,000 events/s, against 29 ms without the journal (BENCHMARKS.md).
+ * For bursty, high-volume tracking; leave it off where journeys must react fastest.
  */
 export const acceptJournal = (): boolean => parseAcceptJournal(process.env);
 
