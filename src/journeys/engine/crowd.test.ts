@@ -35,6 +35,25 @@ forEachStore('journey steps for a crowd', kind => {
     return users;
   };
   const templates = async (t: TestOmnis, user: string) => (await messagesOf(t, user)).map(m => m.template_key).sort();
+  /** From step `b` on: a branch on a review within 30 days, an email either way ('fan' or 'newcomer'), the exit. */
+  const REVIEW_BRANCH = {
+    b: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'fan' }], else: 'newcomer' },
+    fan: { type: 'send', channel: 'email', template: 'fan', next: 'end' },
+    newcomer: { type: 'send', channel: 'email', template: 'newcomer', next: 'end' },
+    end: { type: 'exit' },
+  };
+  /** What REVIEW_BRANCH sends the n-th person of reviewedCrowd. */
+  const reviewed = (n: number) => (n % 2 ? 'fan' : 'newcomer');
+  /** CROWD people named `prefix-n`, every second one with a review, entering with `event` in one batch, settled; then the statements seen are cleared. */
+  const reviewedCrowd = async (t: TestOmnis, seen: string[], prefix: string, event: string) => {
+    const users = Array.from({ length: CROWD }, (_, i) => `${prefix}-${i}`);
+    for (const u of users) await person(t, u);
+    for (const u of users.filter((_, i) => i % 2)) await track(t, u, 'Review Submitted');
+    await trackAll(t, users, event);
+    await t.omnis.settle();
+    seen.length = 0;
+    return users;
+  };
 
   test('timers falling due together into branches: one read for the crowd, each lookback honoured', () => withOmnis(async (t, seen) => {
     await setUpChannels(t, ['ever-yes', 'ever-no', 'day-yes', 'day-no']);
@@ -153,23 +172,15 @@ forEachStore('journey steps for a crowd', kind => {
       name: 'Fallback', entry: { event: 'Joined' }, start: 'hi',
       steps: {
         hi: { type: 'send', channel: ['email', 'sms'], template: 'hi', fallback_after: '1h', next: 'b' },
-        b: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'fan' }], else: 'newcomer' },
-        fan: { type: 'send', channel: 'email', template: 'fan', next: 'end' },
-        newcomer: { type: 'send', channel: 'email', template: 'newcomer', next: 'end' },
-        end: { type: 'exit' },
+        ...REVIEW_BRANCH,
       },
     });
-    const users = Array.from({ length: CROWD }, (_, i) => `fb-${i}`);
-    for (const u of users) await person(t, u);
-    for (const u of users.filter((_, i) => i % 2)) await track(t, u, 'Review Submitted');
-    await trackAll(t, users, 'Joined');
-    await t.omnis.settle();
-    seen.length = 0;
+    const users = await reviewedCrowd(t, seen, 'fb', 'Joined');
     await advance(t, H);
     const reads = seen.filter(isEventRead).length;
     for (const [i, u] of users.entries()) {
       const sent = (await messagesOf(t, u)).map(m => `${m.channel}:${m.template_key}`).sort();
-      assert.deepEqual(sent, ['email:hi', `email:${i % 2 ? 'fan' : 'newcomer'}`, 'sms:hi'].sort(), u);
+      assert.deepEqual(sent, ['email:hi', `email:${reviewed(i)}`, 'sms:hi'].sort(), u);
     }
     assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs falling back into a branch`);
   }));
@@ -183,18 +194,10 @@ forEachStore('journey steps for a crowd', kind => {
         ab: { type: 'split', paths: [{ percent: 50, next: 'greet' }, { percent: 50, next: 'ads' }] },
         greet: { type: 'send', channel: 'email', template: 'hello', next: 'b' },
         ads: { type: 'audience', action: 'add', audience: 'joiners', platforms: ['facebook'], next: 'b' },
-        b: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'fan' }], else: 'newcomer' },
-        fan: { type: 'send', channel: 'email', template: 'fan', next: 'end' },
-        newcomer: { type: 'send', channel: 'email', template: 'newcomer', next: 'end' },
-        end: { type: 'exit' },
+        ...REVIEW_BRANCH,
       },
     });
-    const users = Array.from({ length: CROWD }, (_, i) => `split-${i}`);
-    for (const u of users) await person(t, u);
-    for (const u of users.filter((_, i) => i % 2)) await track(t, u, 'Review Submitted');
-    await trackAll(t, users, 'Joined');
-    await t.omnis.settle();
-    seen.length = 0;
+    const users = await reviewedCrowd(t, seen, 'split', 'Joined');
     await advance(t, H);
     const reads = seen.filter(isEventRead).length;
     const paths = await t.omnis.db.query<{ path: string }>(`select path from journey_runs r join journeys j on j.id = r.journey_id where j.name = 'Split first'`);
@@ -204,7 +207,7 @@ forEachStore('journey steps for a crowd', kind => {
     const greeted = (await t.omnis.db.query<{ n: number }>(`select count(*)::int as n from messages where template_key = 'hello'`))[0].n;
     const joiners = (await t.omnis.db.query<{ n: number }>(`select count(*)::int as n from audience_memberships where audience = 'joiners'`))[0].n;
     assert.equal(greeted + joiners, CROWD);
-    for (const [i, u] of users.entries()) assert.deepEqual((await templates(t, u)).filter(k => k !== 'hello'), [i % 2 ? 'fan' : 'newcomer'], u);
+    for (const [i, u] of users.entries()) assert.deepEqual((await templates(t, u)).filter(k => k !== 'hello'), [reviewed(i)], u);
     assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs reaching a branch past a split`);
   }));
 
@@ -276,22 +279,14 @@ forEachStore('journey steps for a crowd', kind => {
       name: 'Clicked', entry: { event: 'Browsed' }, start: 'watch',
       steps: {
         watch: { type: 'wait_event', events: [{ event: 'Clicked Ad', next: 'b' }], timeout: '1d', on_timeout: 'end' },
-        b: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'fan' }], else: 'newcomer' },
-        fan: { type: 'send', channel: 'email', template: 'fan', next: 'end' },
-        newcomer: { type: 'send', channel: 'email', template: 'newcomer', next: 'end' },
-        end: { type: 'exit' },
+        ...REVIEW_BRANCH,
       },
     });
-    const users = Array.from({ length: CROWD }, (_, i) => `click-${i}`);
-    for (const u of users) await person(t, u);
-    for (const u of users.filter((_, i) => i % 2)) await track(t, u, 'Review Submitted');
-    await trackAll(t, users, 'Browsed');
-    await t.omnis.settle();
-    seen.length = 0;
+    const users = await reviewedCrowd(t, seen, 'click', 'Browsed');
     await trackAll(t, users, 'Clicked Ad');
     await t.omnis.settle();
     const reads = seen.filter(isEventRead).length;
-    for (const [i, u] of users.entries()) assert.deepEqual(await templates(t, u), [i % 2 ? 'fan' : 'newcomer'], u);
+    for (const [i, u] of users.entries()) assert.deepEqual(await templates(t, u), [reviewed(i)], u);
     assert.ok(reads >= 1 && reads < CROWD / 2, `${reads} reads of profile events for ${CROWD} runs moved into a branch by events`);
   }));
 });
