@@ -251,6 +251,10 @@ forEachStore('journey lifecycle', kind => {
     await t.omnis.settle();
     const survivor = await profileId(t, 'known');
     await advance(t, 13 * H);
+    // The run's timer named the merged-away profile: firing it followed the merge, so the run
+    // and the message its next step queued are the survivor's.
+    const moved = await t.omnis.db.query<{ profile_id: string }>(`select profile_id from journey_runs union all select profile_id from messages`);
+    assert.deepEqual(moved.map(r => r.profile_id), [survivor, survivor]);
     await track(t, 'known', 'Order Completed', { total: 99 });
     await t.omnis.settle();
     await advance(t, 5 * DAY);
