@@ -64,7 +64,7 @@ export function journeyStage(deps: { clock: Clock; catalog: JourneyCatalog; outb
       if (updated) {
         const run = mine.find(r => r.id === updated) ?? writes.byId(updated) ?? await runById(tx, updated);
         if (run) await followMerge(tx, run, e.profileId!);
-        if (run?.status === 'active' && run.waiting?.kind === 'update' && run.waiting.messageId === e.messageId) {
+        if (resumes(run, e)) {
           const def = await deps.catalog.version(tx, run.journeyId, run.version);
           await advance(run, def, (def.steps[run.step!] as UpdateStep).next, { ...c, trigger: null });
         }
@@ -113,7 +113,7 @@ async function lookAhead(tx: Tx, candidates: StoredEvent[], evs: EvalEvent[], en
     if (updated) {
       // The identify an update step emitted: its run goes on from the step's next.
       const run = mine.find(r => r.id === updated);
-      if (run?.status !== 'active' || run.waiting?.kind !== 'update' || run.waiting.messageId !== e.messageId) continue;
+      if (!resumes(run, e)) continue;
       const def = await catalog.version(tx, run.journeyId, run.version);
       if (definitionFacts(def).branches) targets.add(run.profileId, def, (def.steps[run.step!] as UpdateStep).next);
       continue;
@@ -135,15 +135,19 @@ async function lookAhead(tx: Tx, candidates: StoredEvent[], evs: EvalEvent[], en
     }
     const p = e.properties as unknown as TimerPayload;
     const run = p.kind === JOURNEY_TIMER ? mine.find(r => r.id === p.runId) : undefined;
-    if (!run?.step || run.waiting === null || !('timerId' in run.waiting) || run.waiting.timerId !== p.timerId) continue;
+    if (run?.status !== 'active') continue;
     const def = await catalog.version(tx, run.journeyId, run.version);
+    const move = timerMove(run, def, p);
+    if (move?.kind !== 'step' && move?.kind !== 'fallback') continue;
     if (shared && definitionFacts(def).readsProfiles && !shared.get(run.profileId)) unread.add(run.profileId);
-    const step = def.steps[run.step];
-    // A fallback timer sends on the next channel, or moves on once the last one had its turn.
-    targets.add(run.profileId, def, p.what === 'wait' && step?.type === 'wait' ? step.next : p.what === 'timeout' && step?.type === 'wait_event' ? step.on_timeout
-      : p.what === 'fallback' && step?.type === 'send' ? step.next : null);
+    targets.add(run.profileId, def, move.next);
   }
   return { targets, unread };
+}
+
+/** Whether `e` is the identify `run`'s update step emitted and waits for: the run goes on from that step. */
+function resumes(run: Run | null | undefined, e: StoredEvent): run is Run {
+  return run?.status === 'active' && run.waiting?.kind === 'update' && run.waiting.messageId === e.messageId;
 }
 
 /** The run whose update step emitted this identify, if it is one. */
@@ -219,16 +223,28 @@ async function onTimer(tx: Tx, p: TimerPayload, profileId: string, mine: Run[], 
   if (!run || run.status !== 'active') return;
   await followMerge(tx, run, profileId);
   const def = await catalog.version(tx, run.journeyId, run.version);
-  if (p.what === 'goal_window') {
-    if (run.holdout) await endRun(run, 'completed', 'goal window ended', c);
-    return;
-  }
+  const move = timerMove(run, def, p);
+  if (move?.kind === 'goal_window') { if (run.holdout) await endRun(run, 'completed', 'goal window ended', c); return; }
+  if (move?.kind === 'fallback') return fallback(run, def, c);
+  if (move?.kind === 'step') return advance(run, def, move.next, c);
+}
+
+/**
+ * What a journey timer does to its active run: ends a holdout's goal window, moves it on (a
+ * wait ended, a wait_event timed out), or falls back to a send's next channel (`next`: where
+ * the run goes once the last channel had its turn). Null for a timer the run no longer waits
+ * for (it moved on): a stale one.
+ */
+type TimerMove = { kind: 'goal_window' } | { kind: 'step'; next: string } | { kind: 'fallback'; next: string };
+
+function timerMove(run: Run, def: JourneyDefinition, p: TimerPayload): TimerMove | null {
+  if (p.what === 'goal_window') return { kind: 'goal_window' };
   const w = run.waiting;
-  // A timer the run no longer waits for (it moved on) is stale.
-  if (!w || !('timerId' in w) || w.timerId !== p.timerId) return;
-  const step = def.steps[run.step!];
-  if (p.what === 'wait' && step.type === 'wait') return advance(run, def, step.next, c);
-  if (p.what === 'timeout' && step.type === 'wait_event') return advance(run, def, step.on_timeout, c);
-  if (p.what === 'fallback') return fallback(run, def, c);
+  if (!w || !('timerId' in w) || w.timerId !== p.timerId) return null;
+  const step = run.step ? def.steps[run.step] : undefined;
+  if (p.what === 'wait' && step?.type === 'wait') return { kind: 'step', next: step.next };
+  if (p.what === 'timeout' && step?.type === 'wait_event') return { kind: 'step', next: step.on_timeout };
+  if (p.what === 'fallback' && step?.type === 'send') return { kind: 'fallback', next: step.next };
+  return null;
 }
 
