@@ -1,8 +1,33 @@
 import type { Tx } from '../../store/index.ts';
-import { loadStates } from '../../segments/index.ts';
+import { compile, loadStates, type ProfileState } from '../../segments/index.ts';
 import type { ProfileBatch } from '../../profiles/index.ts';
 import { successors, type BranchStep, type JourneyDefinition } from '../definition/index.ts';
-import { branchLookback, type BranchStates } from './engine.ts';
+
+/**
+ * The evaluation inputs of the profiles whose runs a batch may take into a branch step,
+ * loaded in one go with events back to `lookback` (null: all of them). Read at a branch only
+ * when that covers the branch's own lookback (see branchState).
+ */
+export interface BranchStates { states: Map<string, ProfileState>; lookback: number | null }
+
+/** How far back a branch's cases look at events (null: all of history). */
+export function branchLookback(step: BranchStep): number | null {
+  let max = 0;
+  for (const x of step.cases) {
+    const l = compile(x.if).requirements.lookback;
+    if (l === null) return null;
+    if (l > max) max = l;
+  }
+  return max;
+}
+
+/** What `step` reads of the profile: from the batch's load when it covers the branch's lookback, else read on its own. */
+export async function branchState(tx: Tx, pre: BranchStates | undefined, profileId: string, step: BranchStep, now: number): Promise<ProfileState | undefined> {
+  const lookback = branchLookback(step);
+  const covered = pre !== undefined && (pre.lookback === null || (lookback !== null && lookback <= pre.lookback));
+  return (covered ? pre.states.get(profileId) : undefined)
+    ?? (await loadStates(tx, [profileId], lookback === null ? null : now - lookback, null)).get(profileId);
+}
 
 /**
  * The runs of a batch that may reach a branch step, so that what their branches read is

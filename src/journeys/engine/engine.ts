@@ -1,10 +1,11 @@
 import type { Tx } from '../../store/index.ts';
 import { newId, parseDuration, type Json, type JsonObject } from '../../shared/index.ts';
-import { compile, loadStates, fnv1a, type EvalEvent, type ProfileState } from '../../segments/index.ts';
+import { compile, fnv1a, type EvalEvent } from '../../segments/index.ts';
 import type { BranchStep, JourneyDefinition, SendStep, Step } from '../definition/index.ts';
 import { nextLocalTime } from '../definition/index.ts';
 import type { JourneyWrites } from './writes.ts';
 import type { BatchAudiences } from './audiences.ts';
+import { branchState, type BranchStates } from './branches.ts';
 import { type Emit, type StepOutbox, type Run, type TimerPayload } from './types.ts';
 
 export interface StepContext {
@@ -20,13 +21,6 @@ export interface StepContext {
   /** What branches read, loaded for the batch at once (see BranchStates); a profile not in it is read on its own. */
   branchStates?: BranchStates;
 }
-
-/**
- * The evaluation inputs of the profiles whose runs a batch is about to take into a branch
- * step, loaded in one go with events back to `lookback` (null: all of them). Read at a
- * branch only when that covers the branch's own lookback.
- */
-export interface BranchStates { states: Map<string, ProfileState>; lookback: number | null }
 
 /** What the journey stage needs to know of a version before it moves runs (see lookAhead in stage.ts). */
 export interface DefinitionFacts {
@@ -52,16 +46,6 @@ export function definitionFacts(def: JourneyDefinition): DefinitionFacts {
   return f;
 }
 
-/** How far back a branch's cases look at events (null: all of history). */
-export function branchLookback(step: BranchStep): number | null {
-  let max = 0;
-  for (const x of step.cases) {
-    const l = compile(x.if).requirements.lookback;
-    if (l === null) return null;
-    if (l > max) max = l;
-  }
-  return max;
-}
 
 /** What steps read of a profile. */
 export interface ProfileView { channels: Record<string, { reachable?: boolean }>; consent: Record<string, { status: string }>; computed: Record<string, unknown>; traits: JsonObject; timezone: string | null }
@@ -264,11 +248,7 @@ async function channelsFor(c: StepContext, profileId: string, step: SendStep): P
 }
 
 async function firstMatchingCase(c: StepContext, run: Run, step: BranchStep): Promise<number> {
-  const lookback = branchLookback(step);
-  const pre = c.branchStates;
-  const covered = pre !== undefined && (pre.lookback === null || (lookback !== null && lookback <= pre.lookback));
-  const st = (covered ? pre.states.get(run.profileId) : undefined)
-    ?? (await loadStates(c.tx, [run.profileId], lookback === null ? null : c.now - lookback, null)).get(run.profileId);
+  const st = await branchState(c.tx, c.branchStates, run.profileId, step, c.now);
   if (!st) return -1;
   const input = { profile: { id: st.id, traits: st.traits, channels: st.channels, consent: st.consent, lastLocation: st.lastLocation }, computed: st.computed, segments: st.segments, events: st.events };
   return step.cases.findIndex(x => compile(x.if).evaluate(input, c.now).match);
