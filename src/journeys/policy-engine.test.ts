@@ -55,6 +55,23 @@ forEachStore('contact policy through the engine and the outbox', kind => {
       assert.deepEqual(history.map(h => h.status), ['queued', 'sending', 'suppressed']);
     }));
 
+  test('a round of several customers: each is capped by their own sends only', () =>
+    withOmnis({ caps: [{ channel: 'any', max: 1, per: '1d' }] }, async t => {
+      await publish(t, sender('Promo A', 'Go', 'promo-a'));
+      await publish(t, sender('Later', 'Later', 'later'));
+      const people = ['round-1', 'round-2', 'round-3', 'round-4'];
+      for (const p of people) await person(t, p);
+      // Two of them already had their one message of the day.
+      for (const p of people.slice(0, 2)) await track(t, p, 'Go');
+      await t.omnis.settle();
+      // All four in one batch: their messages leave in one round of the dispatcher.
+      const r = await t.track('/v1/batch', { batch: people.map(userId => ({ type: 'track', userId, event: 'Later' })) });
+      assert.equal(r.status, 200);
+      await t.omnis.settle();
+      const later = async (p: string) => (await messagesOf(t, p)).filter(m => m.template_key === 'later').map(m => `${m.status}:${m.reason}`);
+      assert.deepEqual(await Promise.all(people.map(later)), [['suppressed:cap:any:1/1d'], ['suppressed:cap:any:1/1d'], ['sent:null'], ['sent:null']]);
+    }));
+
   test('quiet hours "delay": held until the window ends in the profile\'s zone (New York, Kolkata), across both daylight-saving changes', () =>
     withOmnis({ caps: [], quietHours: { start: '21:00', end: '08:00', action: 'delay' } }, async t => {
       await publish(t, sender('Quiet', 'Go', 'quiet'));
