@@ -1,6 +1,6 @@
 import type { Db, Queryable, Tx } from '../store/index.ts';
 import { ms, isoOf } from '../store/index.ts';
-import { notFound, conflict, newId, invalid, type Clock } from '../shared/index.ts';
+import { notFound, conflict, newId, invalid, groupBy, type Clock } from '../shared/index.ts';
 import { parseJourney, validateForPublish, type JourneyDefinition } from './definition/index.ts';
 import { JourneyCatalog } from './engine/catalog.ts';
 import { parsePolicy, DEFAULT_POLICY, checkPolicy, type ContactPolicy, type PolicyDecision, type SentMessage } from './policy/index.ts';
@@ -129,12 +129,11 @@ export class JourneyService {
   async checkAtSend(tx: Tx, asks: { m: { workspaceId: string; profileId: string; channel: string; purpose: 'marketing' | 'transactional'; journeyId: string | null; journeyVersion: number | null }; timezone: string | null }[], now: number): Promise<PolicyDecision[]> {
     // A published version never changes: the catalog reads each one once per process.
     const priority = async (id: string | null, version: number | null) => (id && version ? (await this.versions.version(tx, id, version)).priority : 0);
+    const candidate = (m: (typeof asks)[number]['m'], p: number) => ({ channel: m.channel, purpose: m.purpose, journeyId: m.journeyId ?? '', priority: p });
     const out: PolicyDecision[] = new Array(asks.length);
-    const marketing = new Map<string, number[]>();
-    for (const [n, { m, timezone }] of asks.entries()) {
-      if (m.purpose === 'transactional') out[n] = checkPolicy(DEFAULT_POLICY, { channel: m.channel, purpose: m.purpose, journeyId: m.journeyId ?? '', priority: 0 }, [], timezone, now);
-      else { let l = marketing.get(m.workspaceId); if (!l) marketing.set(m.workspaceId, (l = [])); l.push(n); }
-    }
+    const indexes = asks.map((_, n) => n);
+    for (const n of indexes) if (asks[n].m.purpose === 'transactional') out[n] = checkPolicy(DEFAULT_POLICY, candidate(asks[n].m, 0), [], asks[n].timezone, now);
+    const marketing = groupBy(indexes.filter(n => asks[n].m.purpose === 'marketing'), n => asks[n].m.workspaceId);
     for (const [workspaceId, which] of marketing) {
       const policy = await this.policy(tx, workspaceId);
       const rows = await tx.query<{ asked: string; channel: string; at: Date; journey_id: string | null; journey_version: number | null }>(
@@ -148,15 +147,12 @@ export class JourneyService {
            from kin k join messages m on m.profile_id = k.id
           where m.workspace_id = $3 and m.purpose = 'marketing' and m.status in ('sent', 'delivered') and coalesce(m.sent_at, m.updated_at) > $2`,
         [[...new Set(which.map(n => asks[n].m.profileId))], new Date(now - 31 * 86_400_000).toISOString(), workspaceId]);
-      const sent = new Map<string, SentMessage[]>();
-      for (const r of rows) {
-        let l = sent.get(r.asked);
-        if (!l) sent.set(r.asked, (l = []));
-        l.push({ channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: await priority(r.journey_id, r.journey_version), purpose: 'marketing' });
-      }
+      const history: (SentMessage & { asked: string })[] = [];
+      for (const r of rows) history.push({ asked: r.asked, channel: r.channel, at: ms(r.at), journeyId: r.journey_id ?? '', priority: await priority(r.journey_id, r.journey_version), purpose: 'marketing' });
+      const sent = groupBy(history, h => h.asked);
       for (const n of which) {
         const { m, timezone } = asks[n];
-        out[n] = checkPolicy(policy, { channel: m.channel, purpose: m.purpose, journeyId: m.journeyId ?? '', priority: await priority(m.journeyId, m.journeyVersion) }, sent.get(m.profileId) ?? [], timezone, now);
+        out[n] = checkPolicy(policy, candidate(m, await priority(m.journeyId, m.journeyVersion)), sent.get(m.profileId) ?? [], timezone, now);
       }
     }
     return out;
