@@ -17,10 +17,6 @@
  *    audience step, before the exit: what reading the branches' data, or adding to an
  *    audience, costs the drain.
  *
- * On PGlite (one connection) a reader's query waits for the pipeline's transactions, so polled
- * times there are when any reader could see the row, not when it was written.
- *
- * Run alone: BENCH_TIMERS=10000 BENCH_RUNS=5000 node --import tsx bench/index.ts journeys
  * 5. Goals reached in crowds: BENCH_RUNS runs (default 20,000) entered through the engine, each in
  *    an audience and waiting a day; then an 'Order Completed' event for every one (appended
  *    in chunks of 1,000) converts them all: processing rate, against the same number of events
@@ -30,6 +26,10 @@
  *    that sends them a marketing email at once; from the append of their events to every
  *    message sent (capture provider): the contact policy checked, the message rendered and sent.
  *
+ * On PGlite (one connection) a reader's query waits for the pipeline's transactions, so polled
+ * times there are when any reader could see the row, not when it was written.
+ *
+ * Run alone: BENCH_TIMERS=10000 BENCH_RUNS=5000 node --import tsx bench/index.ts journeys
  * (BENCH_PARTS=outbox,runs,timers,branch,split,audience,goal,sends picks parts)
  */
 import type { Db } from '../src/store/index.ts';
@@ -214,25 +214,26 @@ const TIMER_SQL = [
      from generate_series($1::bigint, $2::bigint - 1) i`,
 ];
 
-/** What the runs' wait leads into before the exit. */
-const INTO = {
-  exit: '',
-  branch: ' that leads into a branch step (an event within 30 days; these profiles have none) before the exit',
-  audience: ' that leads into an audience step (added for 7 days) before the exit',
-  split: ' that leads into a 50/50 split whose paths both lead into that branch step before the exit',
+const BRANCH = { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'end' }], else: 'end' };
+/** What the runs' wait leads into before the exit: its words in the report, the first step, the steps. */
+const INTO: Record<string, { says: string; first: string; steps: Record<string, unknown> }> = {
+  exit: { says: '', first: 'end', steps: {} },
+  branch: { says: ' that leads into a branch step (an event within 30 days; these profiles have none) before the exit', first: 'then', steps: { then: BRANCH } },
+  audience: {
+    says: ' that leads into an audience step (added for 7 days) before the exit', first: 'then',
+    steps: { then: { type: 'audience', action: 'add', audience: 'retarget', platforms: ['facebook'], for: '7d', next: 'end' } },
+  },
+  split: {
+    says: ' that leads into a 50/50 split whose paths both lead into that branch step before the exit', first: 'ab',
+    steps: { ab: { type: 'split', paths: [{ percent: 50, next: 'then' }, { percent: 50, next: 'then' }] }, then: BRANCH },
+  },
 };
 
-async function timerLateness(db: Db, run: Running, driver: string, say: (s: string) => void, into: keyof typeof INTO = 'exit') {
+async function timerLateness(db: Db, run: Running, driver: string, say: (s: string) => void, into = 'exit') {
   const count = into === 'exit' ? TIMERS : CROWD_TIMERS;
   const id = await publish(run, {
     name: 'Timers', entry: { event: 'Timer Bench' }, start: 'wait',
-    steps: {
-      wait: { type: 'wait', for: '1m', next: into === 'exit' ? 'end' : into === 'split' ? 'ab' : 'then' },
-      ...(into === 'split' ? { ab: { type: 'split', paths: [{ percent: 50, next: 'then' }, { percent: 50, next: 'then' }] } } : {}),
-      ...(into === 'branch' || into === 'split' ? { then: { type: 'branch', cases: [{ if: { event: 'Review Submitted', within: '30d' }, next: 'end' }], else: 'end' } } : {}),
-      ...(into === 'audience' ? { then: { type: 'audience', action: 'add', audience: 'retarget', platforms: ['facebook'], for: '7d', next: 'end' } } : {}),
-      end: { type: 'exit' },
-    },
+    steps: { wait: { type: 'wait', for: '1m', next: INTO[into].first }, ...INTO[into].steps, end: { type: 'exit' } },
   });
   const entered = Date.now();
   const s = performance.now();
@@ -276,7 +277,7 @@ async function timerLateness(db: Db, run: Running, driver: string, say: (s: stri
     `select (e->>2)::float8 - $2::float8 as d from journey_runs r cross join lateral jsonb_array_elements(r.trail) e
       where r.journey_id = $1 and e->>0 = 'wait' and e->>1 = 'left'`, [id, due])).map(r => Number(r.d));
   const [{ c }] = await db.query<{ c: number }>(`select count(*)::int as c from journey_runs where journey_id = $1 and status = 'completed'`, [id]);
-  say(`timer lateness, ${n(count)} runs waiting at "wait 1m"${INTO[into]} (written with SQL in ${secs(createMs)}), every timer due at one instant${setLate > 0 ? ` (the due time was set ${setLate} ms late)` : ''}: ${n(c)} runs completed`);
+  say(`timer lateness, ${n(count)} runs waiting at "wait 1m"${INTO[into].says} (written with SQL in ${secs(createMs)}), every timer due at one instant${setLate > 0 ? ` (the due time was set ${setLate} ms late)` : ''}: ${n(c)} runs completed`);
   say(`  due → run moved on, 'left' time recorded: ${dist(recorded)}; visible (polled): ${dist(visible)} (target p99 < 1000 ms)`);
   say(`  live events appended during the drain (one every 200 ms): append → processed (profile history row visible) ${dist(live)} over ${live.length} events`);
   say(`  total drain ${secs(drained - due)} after the due time = ${n(count / ((drained - due) / 1000))} timers/s; the event log and profile histories (events, profile_events) grew ${n((logAfter - logBefore) / count)} bytes per fired timer`);
@@ -310,7 +311,7 @@ async function timerFloor(db: Db, journeyId: string): Promise<number> {
 export default async function bench(report: (line: string) => void) {
   for (const driver of DRIVERS) {
     const say = (s: string) => report(`journeys [${driver}] ${s}`);
-    const into = (shape: keyof typeof INTO) => (db: Db, run: Running, driver: string, say: (s: string) => void) => timerLateness(db, run, driver, say, shape);
+    const into = (shape: string) => (db: Db, run: Running, driver: string, say: (s: string) => void) => timerLateness(db, run, driver, say, shape);
     for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), split: into('split'), audience: into('audience'), goal: goalCrowd, sends: marketingSends })) {
       if (PARTS && !PARTS.includes(name)) continue;
       try {
