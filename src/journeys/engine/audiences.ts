@@ -43,13 +43,7 @@ export class BatchAudiences {
       const stretch = queued.slice(i, j);
       if (stretch[0].kind === 'add') await this.insert(tx, stretch as Add[]);
       else if (stretch[0].kind === 'remove') await removeFromAudiences(tx, stretch as Remove[]);
-      else {
-        const expired = stretch as Expire[];
-        await tx.query(
-          `update audience_memberships m set removed_at = to_timestamp(x.at / 1000.0), removed_reason = 'expired'
-             from jsonb_to_recordset($1::jsonb) as x(id bigint, at float8) where m.id = x.id and m.removed_at is null`,
-          [JSON.stringify(expired.map(e => ({ id: e.membershipId, at: e.now })))]);
-      }
+      else await expireMemberships(tx, stretch as Expire[]);
       i = j;
     }
   }
@@ -92,4 +86,12 @@ async function removeFromAudiences(tx: Tx, removals: Remove[]): Promise<void> {
      )
      update audience_memberships m set removed_at = to_timestamp(hit.at / 1000.0), removed_reason = hit.reason from hit where m.id = hit.id`,
     [JSON.stringify(removals.map(({ run, audience, reason, now }, n) => ({ n, w: run.workspaceId, p: run.profileId, j: run.journeyId, a: audience, reason, at: now })))]);
+}
+
+/** Ends the memberships whose time ran out, those still open. */
+async function expireMemberships(tx: Tx, expired: Expire[]): Promise<void> {
+  await tx.query(
+    `update audience_memberships m set removed_at = to_timestamp(x.at / 1000.0), removed_reason = 'expired'
+       from jsonb_to_recordset($1::jsonb) as x(id bigint, at float8) where m.id = x.id and m.removed_at is null`,
+    [JSON.stringify(expired.map(e => ({ id: e.membershipId, at: e.now })))]);
 }
