@@ -72,7 +72,7 @@ export async function resolveAndApply(tx: Tx, workspaceId: string, batch: Stored
   // Located only: live profiles no other event of the batch reaches.
   const unread = new Set<string>();
   for (const [asked, live] of located) { pinned.set(asked, live); unread.add(live); }
-  for (const id of [...owner.values(), ...pinnedRecords.keys()]) unread.delete(id);
+  if (unread.size) for (const id of [...owner.values(), ...pinnedRecords.keys()]) unread.delete(id);
 
   const records = new Map<string, ProfileRecord>();
   const ask: string[] = [];
