@@ -27,9 +27,10 @@ import { pathToFileURL } from 'node:url';
 import { migrate, openStore, type Db } from '../src/store/index.ts';
 import { funnelReport, getTaxonomy, pathReport, refreshTouches, storeAttribution, type ModelName } from '../src/analytics/index.ts';
 import { seededRandom } from '../src/analytics/index.ts';
+import { envCount, envList, DRIVER_NAMES } from './env.ts';
 
-const EVENTS = Number(process.env.BENCH_ATTR_EVENTS ?? 1_000_000);
-const DRIVERS = (process.env.BENCH_ATTR_DRIVERS ?? 'postgres,pglite').split(',');
+const EVENTS = envCount('BENCH_ATTR_EVENTS', 1_000_000);
+const DRIVERS = envList('BENCH_ATTR_DRIVERS', DRIVER_NAMES);
 const WS = 'bench';
 const BATCH = 5000;
 const START = Date.parse('2026-01-01T00:00:00Z');

@@ -7,6 +7,7 @@ import { twilioProvider } from '../src/messaging/providers/twilio.ts';
 import { startFakeSmtp } from '../src/messaging/providers/testing/fakeSmtp.ts';
 import { startFakeHttp } from '../src/messaging/providers/testing/fakeHttp.ts';
 import { eachStore } from './stores.ts';
+import { envCount } from './env.ts';
 
 /**
  * Issue 5's figures, per storage driver: messages dispatched per second through the outbox
@@ -16,7 +17,7 @@ import { eachStore } from './stores.ts';
  * provider code sending the same rendered messages straight, at the same concurrency, with
  * no outbox. And the rendering cost per message.
  */
-const N = Number(process.env.BENCH_MESSAGES ?? 2000);
+const N = envCount('BENCH_MESSAGES', 2000);
 const CONCURRENCY = 8;
 const WS = 'bench';
 const SID = `AC${'b'.repeat(32)}`;

@@ -7,6 +7,7 @@ import { type Db } from '../src/store/index.ts';
 import type { OmnisEvent } from '../src/shared/index.ts';
 import { INSERT_EVENTS_SQL_FOR_BENCH } from './sql.ts';
 import { benchJournalDir, eachStore } from './stores.ts';
+import { envCount } from './env.ts';
 
 /**
  * Issue 2's figures, per storage driver:
@@ -15,7 +16,7 @@ import { benchJournalDir, eachStore } from './stores.ts';
  *   same events into a table shaped like the event log;
  * - accept latency p50/p99 at a steady 5,000 events/s.
  */
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const EVENTS = envCount('BENCH_EVENTS', 100_000);
 const USERS = 10_000;
 const BATCH = 500;
 
@@ -59,7 +60,7 @@ async function baseline(db: Db, events: ReturnType<typeof makeEvents>): Promise<
 async function one(name: string, open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>, report: (l: string) => void): Promise<void> {
   const { db, cleanup } = await open();
   try {
-    const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), batchSize: process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined, journalDir: journalFor(db) });
+    const omnis = await createOmnis({ db, rateLimit: 10_000_000, logError: e => console.error(e), batchSize: envCount('BENCH_BATCH'), journalDir: journalFor(db) });
     await omnis.start();
     const app = await buildServer(omnis);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });

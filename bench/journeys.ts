@@ -36,21 +36,19 @@ import type { Db } from '../src/store/index.ts';
 import { DEFAULT_WORKSPACE } from '../src/app/index.ts';
 import type { OmnisEvent } from '../src/shared/index.ts';
 import { pct, sendSteady, waitFor, watch, watchCount, withOmnis, withStore, type Running } from './segments.ts';
+import { declareParts, envCount, envList, partPicked, DRIVER_NAMES } from './env.ts';
 
-const env = (k: string, d: number) => Number(process.env[k] ?? d);
-const RATE = env('BENCH_JRN_RATE', 1000);
-const SECONDS = env('BENCH_JRN_SECONDS', 10);
+const RATE = envCount('BENCH_JRN_RATE', 1000);
+const SECONDS = envCount('BENCH_JRN_SECONDS', 10);
 const PER_REQUEST = 10;
 const JOURNEYS = 50;
 const USERS = 2000;
-const RUNS = env('BENCH_RUNS', 20_000);
-const TIMERS = env('BENCH_TIMERS', 100_000);
-const CROWD_TIMERS = env('BENCH_CROWD_TIMERS', 20_000);
-const SENDS = env('BENCH_SENDS', 5_000);
-const DRIVERS = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',') as ('postgres' | 'pglite')[];
+const RUNS = envCount('BENCH_RUNS', 20_000);
+const TIMERS = envCount('BENCH_TIMERS', 100_000);
+const CROWD_TIMERS = envCount('BENCH_CROWD_TIMERS', 20_000);
+const SENDS = envCount('BENCH_SENDS', 5_000);
+const DRIVERS = envList('BENCH_DRIVERS', DRIVER_NAMES);
 const WS = DEFAULT_WORKSPACE;
-/** Which parts to run: outbox, runs, timers, branch, split, audience, goal, sends. Default: all. */
-const PARTS = process.env.BENCH_PARTS?.split(',');
 
 const n = (x: number) => Math.round(x).toLocaleString('en');
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -308,12 +306,14 @@ async function timerFloor(db: Db, journeyId: string): Promise<number> {
   return performance.now() - s;
 }
 
+const into = (shape: string) => (db: Db, run: Running, driver: string, say: (s: string) => void) => timerLateness(db, run, driver, say, shape);
+const PARTS = declareParts({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), split: into('split'), audience: into('audience'), goal: goalCrowd, sends: marketingSends });
+
 export default async function bench(report: (line: string) => void) {
   for (const driver of DRIVERS) {
     const say = (s: string) => report(`journeys [${driver}] ${s}`);
-    const into = (shape: string) => (db: Db, run: Running, driver: string, say: (s: string) => void) => timerLateness(db, run, driver, say, shape);
-    for (const [name, part] of Object.entries({ outbox: outboxLatency, runs: runsPerGb, timers: timerLateness, branch: into('branch'), split: into('split'), audience: into('audience'), goal: goalCrowd, sends: marketingSends })) {
-      if (PARTS && !PARTS.includes(name)) continue;
+    for (const [name, part] of Object.entries(PARTS)) {
+      if (!partPicked(name)) continue;
       try {
         await withStore(driver, db => withOmnis(db, run => part(db, run, driver, say)));
       } catch (e) { say(`FAILED: ${(e as Error).stack ?? e}`); process.exitCode = 1; }

@@ -32,18 +32,17 @@ import { migrate, openStore, type Db, type Tx } from '../src/store/index.ts';
 import { segmentComputeJob, DefinitionCache, COMPUTE_JOB, type Condition } from '../src/segments/index.ts';
 import { systemClock, type OmnisEvent } from '../src/shared/index.ts';
 import { BENCH_JOURNAL, benchJournalDir } from './stores.ts';
+import { declareParts, envCount, envList, partPicked, DRIVER_NAMES } from './env.ts';
 
-const env = (k: string, d: number) => Number(process.env[k] ?? d);
-const PROFILES = env('BENCH_PROFILES', 1_000_000);
-const INCR_EVENTS = env('BENCH_INCR_EVENTS', 10_000);
-const INCR_ROUNDS = env('BENCH_INCR_ROUNDS', 3);
-const INCR_USERS = env('BENCH_INCR_USERS', 2_000);
-const LAT_EVENTS = env('BENCH_LAT_EVENTS', 500);
-const LAT_RATE = env('BENCH_LAT_RATE', 50);
-const BREAKDOWN_CHUNKS = env('BENCH_BREAKDOWN_CHUNKS', 20);
-const DRIVERS = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',') as ('postgres' | 'pglite')[];
+const PROFILES = envCount('BENCH_PROFILES', 1_000_000);
+const INCR_EVENTS = envCount('BENCH_INCR_EVENTS', 10_000);
+const INCR_ROUNDS = envCount('BENCH_INCR_ROUNDS', 3);
+const INCR_USERS = envCount('BENCH_INCR_USERS', 2_000);
+const LAT_EVENTS = envCount('BENCH_LAT_EVENTS', 500);
+const LAT_RATE = envCount('BENCH_LAT_RATE', 50);
+const BREAKDOWN_CHUNKS = envCount('BENCH_BREAKDOWN_CHUNKS', 20);
+const DRIVERS = envList('BENCH_DRIVERS', DRIVER_NAMES);
 /** Which parts to run: full, incremental (the latter includes latency). Default: both. */
-const PARTS = process.env.BENCH_PARTS?.split(',');
 const PG_URL = process.env.OMNIS_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
 const WS = DEFAULT_WORKSPACE;
 const DAY = 86_400_000;
@@ -489,11 +488,13 @@ async function latency(db: Db, run: Running, segmentId: string, driver: string):
   return `segment entry latency at ${LAT_RATE} events/s with the 100 segments live (${polled.length} profiles): HTTP 200 → membership row visible (polled every ${everyMs} ms) p50 ${pct(polled, 50).toFixed(1)} ms, p99 ${pct(polled, 99).toFixed(1)} ms, max ${Math.max(...polled).toFixed(1)} ms (target p99 < 50 ms); server-side received_at → entered_at p50 ${pct(server, 50).toFixed(1)} ms, p99 ${pct(server, 99).toFixed(1)} ms; the HTTP requests themselves p50 ${pct(accept, 50).toFixed(1)} ms, p99 ${pct(accept, 99).toFixed(1)} ms${failed.length ? `; ${failed.length} requests FAILED (${failed[0]})` : ''}`;
 }
 
+const PARTS = declareParts({ full: fullCompute, incremental });
+
 export default async function bench(report: (line: string) => void) {
   for (const driver of DRIVERS) {
     const say = (s: string) => report(`segments [${driver}] ${s}`);
-    for (const [name, part] of Object.entries({ full: fullCompute, incremental })) {
-      if (PARTS && !PARTS.includes(name)) continue;
+    for (const [name, part] of Object.entries(PARTS)) {
+      if (!partPicked(name)) continue;
       try { await part(driver, say); } catch (e) { say(`FAILED: ${(e as Error).stack ?? e}`); process.exitCode = 1; }
     }
   }

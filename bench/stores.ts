@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openStore, type Db } from '../src/store/index.ts';
+import { envList, DRIVER_NAMES } from './env.ts';
 
 /**
  * BENCH_JOURNAL=1: embedded mode as `omnis serve` runs it with OMNIS_ACCEPT_JOURNAL=1: PGlite on
@@ -25,7 +26,7 @@ export type BenchRun = (name: 'postgres' | 'pglite', open: () => Promise<Opened>
  */
 export async function eachStore(bench: string, run: BenchRun, report: (l: string) => void) {
   const pgUrl = process.env.OMNIS_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
-  const drivers = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',');
+  const drivers = envList('BENCH_DRIVERS', DRIVER_NAMES);
   if (drivers.includes('postgres')) await run('postgres', async () => {
     const schema = `bench_${randomBytes(4).toString('hex')}`;
     const db = await openStore({ databaseUrl: pgUrl, schema, poolSize: 8 });
