@@ -60,6 +60,8 @@ export async function createOmnis(opts: OmnisOptions) {
   const clock = opts.clock ?? systemClock;
   // A trim keeps half the cap: under 2 it would keep nothing.
   if (opts.trailCap != null && !(Number.isInteger(opts.trailCap) && opts.trailCap >= 2)) throw new Error(`trailCap must be an integer of at least 2, or null; got ${opts.trailCap}`);
+  // 0 would read nothing forever; a fraction or NaN would reach the log's LIMIT as an SQL error at every batch.
+  if (opts.batchSize != null && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) throw new Error(`batchSize must be an integer of at least 1; got ${opts.batchSize}`);
   await migrate(db);
   await ensureWorkspace(db, DEFAULT_WORKSPACE, 'Default workspace');
   const settings = new WorkspaceSettings(db, clock);
