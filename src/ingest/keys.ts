@@ -73,24 +73,34 @@ export async function revokeKey(db: Queryable, workspaceId: string, id: string, 
   return toKey(rows[0]);
 }
 
+interface Cached { key: KeyRow | null; at: number }
+
 /**
- * Authenticates presented secrets. Lookups are cached briefly (the ingest path sees the
- * same few keys thousands of times a second); a revocation made through this cache takes
- * effect at once, one made by another process within `ttlMs`.
+ * Authenticates presented secrets. Lookups are cached (the ingest path sees the same few keys
+ * thousands of times a second). A revocation made through this cache takes effect at once; one
+ * made by another process once a lookup begun `ttlMs` after the last has answered.
+ *
+ * Past `ttlMs` a known key is still answered from the cache while one lookup refreshes it in
+ * the background. Awaiting that lookup held every tracking request behind it: on PGlite the
+ * one connection is busy for the length of a pipeline transaction (a quarter of a second under
+ * load), so every two seconds a run of requests waited that long. Only a key not seen before,
+ * or one not refreshed for `staleMs` (the database has not answered for that long), is awaited.
  */
 export class KeyCache {
-  private cache = new Map<string, { key: KeyRow | null; at: number }>();
-  constructor(private db: Queryable, private clock: Clock, private ttlMs = 2000) {}
+  private cache = new Map<string, Cached>();
+  /** One lookup per key at a time: the requests that need it share it. */
+  private lookups = new Map<string, Promise<Cached>>();
+  /** Bumped by invalidate(): a lookup begun before it must not put back what it read. */
+  private generation = 0;
+
+  constructor(private db: Queryable, private clock: Clock, private ttlMs = 2000, private staleMs = 10_000) {}
 
   async authenticate(secret: string, kind: KeyKind): Promise<ApiKey | null> {
     const h = hashKey(secret);
     let hit = this.cache.get(h);
-    if (!hit || this.clock.now() - hit.at > this.ttlMs) {
-      const rows = await this.db.query<KeyRow>('select * from api_keys where key_hash = $1', [h]);
-      hit = { key: rows[0] ?? null, at: this.clock.now() };
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(h, hit);
-    }
+    const age = hit ? this.clock.now() - hit.at : Infinity;
+    if (!hit || age > this.staleMs) hit = await this.lookup(h);
+    else if (age > this.ttlMs) this.lookup(h).catch(() => { /* the next request past the ttl tries again */ });
     const row = hit.key;
     // Compare the hashes in constant time, so response timing says nothing about the key.
     if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(h, 'hex'))) return null;
@@ -98,5 +108,27 @@ export class KeyCache {
     return toKey(row);
   }
 
-  invalidate() { this.cache.clear(); }
+  invalidate() {
+    this.generation++;
+    this.cache.clear();
+    this.lookups.clear();
+  }
+
+  private lookup(h: string): Promise<Cached> {
+    let pending = this.lookups.get(h);
+    if (pending) return pending;
+    // Dated when it begins: a revocation committed while it runs may not be in what it reads.
+    const at = this.clock.now();
+    const generation = this.generation;
+    pending = this.db.query<KeyRow>('select * from api_keys where key_hash = $1', [h]).then(rows => {
+      const entry = { key: rows[0] ?? null, at };
+      if (generation === this.generation) {
+        if (this.cache.size > 10_000) this.cache.clear();
+        this.cache.set(h, entry);
+      }
+      return entry;
+    }).finally(() => { if (this.lookups.get(h) === pending) this.lookups.delete(h); });
+    this.lookups.set(h, pending);
+    return pending;
+  }
 }
