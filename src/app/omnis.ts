@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../store/index.ts';
-import { migrate } from '../store/index.ts';
+import { migrate, openStore } from '../store/index.ts';
 import { AcceptJournal, EventLog, ThreadedProcessor, backlogAfter, cancelTimersOf, countDueTimers } from '../bus/index.ts';
 import { IngestService, KeyCache } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../shared/index.ts';
@@ -66,7 +66,12 @@ export async function createOmnis(opts: OmnisOptions) {
   await ensureWorkspace(db, DEFAULT_WORKSPACE, 'Default workspace');
   const settings = new WorkspaceSettings(db, clock);
   const keys = new KeyCache(db, clock);
-  const log = new EventLog(db);
+  // On Postgres the log appends on a connection of its own (appends are serialised, so one is
+  // enough): on the shared pool, tracking requests waited behind the dispatcher's sends and the
+  // management API for a free connection. At 1,000 events/s with 50 live journeys sending, the
+  // HTTP p99 was 188-316 ms with the shared pool and 115-143 ms with this one.
+  const appendDb = db.connection ? await openStore({ ...db.connection, poolSize: 1 }) : null;
+  const log = new EventLog(appendDb ?? db);
   const onError = opts.logError ?? (e => console.error('pipeline:', e));
   // PGlite has one connection, on this thread or its own: smaller batches keep each stretch the
   // pipeline holds it short, so requests are answered between them. With the accept journal,
@@ -148,6 +153,7 @@ export async function createOmnis(opts: OmnisOptions) {
       if (runAudienceSync) await delivery.stop();
       if (runDispatcher) await messaging.stop();
       await processor.stop();
+      await appendDb?.close();
     },
   };
 }
