@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachStore, openTestDb, type TestDb } from '../../testing/index.ts';
-import { migrate } from '../../store/index.ts';
+import { migrate, type Queryable } from '../../store/index.ts';
 import { captureProvider, listCaptured, CAPTURE_CHANNELS } from './capture.ts';
 import { ProviderError, type OutboundMessage, type Provider } from './types.ts';
 
@@ -49,5 +49,28 @@ forEachStore('capture provider', kind => {
     assert.deepEqual([...CAPTURE_CHANNELS], ['email', 'sms', 'push', 'messenger', 'whatsapp', 'direct_mail', 'webhook', 'in_app']);
     await assert.rejects(provider.send(message('m4', { channel: 'ads' })), (e: unknown) => e instanceof ProviderError && !e.retryable);
     assert.equal(captureProvider(t.db).settings.safeParse({ anything: 1 }).success, false);
+  });
+
+  test('sends in flight together are kept by one statement; a failed statement fails each of its sends, and the next ones go through', async () => {
+    const statements: string[] = [];
+    const counted: Queryable = { query: (sql, params) => { statements.push(sql); return t.db.query(sql, params); } };
+    const factory = captureProvider(counted);
+    const p = factory.create(factory.settings.parse({}), { now: () => NOW, workspaceId: 'ws-group' } as never) as Provider;
+    // The first send starts a statement at once; the seven sent meanwhile (one of them twice) share the next.
+    const first = p.send(message('g0'));
+    const rest = ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g3'].map((id, i) => p.send(message(id, { content: { body: `${id} #${i}` } })));
+    assert.deepEqual((await Promise.all([first, ...rest])).map(r => r.providerMessageId), ['cap_g0', 'cap_g1', 'cap_g2', 'cap_g3', 'cap_g4', 'cap_g5', 'cap_g6', 'cap_g3']);
+    assert.equal(statements.length, 2, 'one statement for the first send, one for the seven that waited');
+    const kept = await listCaptured(t.db, 'ws-group');
+    assert.deepEqual(kept.map(c => c.messageId).sort(), ['g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6']);
+    assert.equal(kept.find(c => c.messageId === 'g3')!.content.body, 'g3 #2', 'of a message sent twice at once, the first copy is kept');
+
+    await t.db.exec('alter table captured_messages rename to captured_messages_away');
+    try {
+      const failed = await Promise.allSettled([p.send(message('f1')), p.send(message('f2')), p.send(message('f3'))]);
+      assert.deepEqual(failed.map(r => r.status), ['rejected', 'rejected', 'rejected']);
+    } finally { await t.db.exec('alter table captured_messages_away rename to captured_messages'); }
+    assert.deepEqual(await p.send(message('f1')), { providerMessageId: 'cap_f1' });
+    assert.deepEqual((await listCaptured(t.db, 'ws-group')).map(c => c.messageId).filter(id => id.startsWith('f')), ['f1']);
   });
 });
