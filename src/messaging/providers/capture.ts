@@ -35,9 +35,9 @@ interface Waiting { row: CaptureRow; resolve: () => void; reject: (e: unknown) =
 
 /**
  * Keeps rows in captured_messages, group-committed: the dispatcher sends eight messages at a
- * time, and one INSERT now carries every row waiting while the previous one ran instead of one
- * statement each (each statement cost the database as much as the rest of the send). A send
- * resolves once its row is committed, as before.
+ * time, and one INSERT carries every row waiting while the previous one ran. A statement per
+ * row was about a quarter of the database time the dispatcher's sends took. A send resolves
+ * once its row is committed, as before.
  */
 function captureWriter(db: Queryable): (row: CaptureRow) => Promise<void> {
   let queue: Waiting[] = [];
