@@ -23,5 +23,5 @@ const rank = f => { const i = LONG.indexOf(f); return i < 0 ? LONG.length : i; }
 let files = [...find('src'), ...find('test')].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 if (filter.length) files = files.filter(f => filter.some(x => f.includes(x)));
 if (!files.length) { console.error('no test files found'); process.exit(1); }
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=3', '--test-timeout=600000', ...files], { stdio: 'inherit' });
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files], { stdio: 'inherit' });
 process.exit(res.status ?? 1);
