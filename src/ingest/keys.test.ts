@@ -140,4 +140,15 @@ forEachStore('write key cache', kind => {
     await revokeElsewhere(key.id);
     assert.equal(await keys.authenticate(secret, 'write'), null, 'the next request reads afresh, not what the old refresh read');
   });
+
+  test('an unknown secret past the ttl waits for its lookup, so a key created elsewhere meanwhile is let in', async () => {
+    clock = new VirtualClock(Date.UTC(2026, 10, 1));
+    const keys = new KeyCache(counted, clock, TTL, STALE);
+    const secret = 'wk_createdelsewhere000000001';
+    assert.equal(await keys.authenticate(secret, 'write'), null);
+    const { key } = await createKey(t.db, { workspaceId: WS, kind: 'write', source: 'kiosk', channel: 'pos', secret });
+    assert.equal(await keys.authenticate(secret, 'write'), null, 'within the ttl the refusal is cached');
+    clock.advance(TTL + 1);
+    assert.equal((await keys.authenticate(secret, 'write'))?.id, key.id);
+  });
 });

@@ -84,7 +84,8 @@ interface Cached { key: KeyRow | null; at: number }
  * the background. Awaiting that lookup held every tracking request behind it: on PGlite the
  * one connection is busy for the length of a pipeline transaction (a quarter of a second under
  * load), so every two seconds a run of requests waited that long. Only a key not seen before,
- * or one not refreshed for `staleMs` (the database has not answered for that long), is awaited.
+ * one not refreshed for `staleMs` (the database has not answered for that long), or an unknown
+ * secret past the ttl is awaited.
  */
 export class KeyCache {
   private cache = new Map<string, Cached>();
@@ -99,7 +100,8 @@ export class KeyCache {
     const h = hashKey(secret);
     let hit = this.cache.get(h);
     const age = hit ? this.clock.now() - hit.at : Infinity;
-    if (!hit || age > this.staleMs) hit = await this.lookup(h);
+    // A refusal is not served stale: a key created elsewhere meanwhile is let in by the lookup.
+    if (!hit || age > this.staleMs || (!hit.key && age > this.ttlMs)) hit = await this.lookup(h);
     else if (age > this.ttlMs) this.lookup(h).catch(() => { /* the next request past the ttl tries again */ });
     const row = hit.key;
     // Compare the hashes in constant time, so response timing says nothing about the key.
