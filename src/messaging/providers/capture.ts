@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { ms, type Queryable } from '../../store/index.ts';
-import type { JsonObject } from '../../shared/index.ts';
+import { groupCommit, type JsonObject } from '../../shared/index.ts';
 import { ProviderError, type MessageContent, type OutboundMessage, type Provider, type ProviderDeps, type ProviderFactory, type Recipient } from './types.ts';
 
 export const CAPTURE_CHANNELS = ['email', 'sms', 'push', 'messenger', 'whatsapp', 'direct_mail', 'webhook', 'in_app'] as const;
@@ -31,7 +31,6 @@ export interface MultiChannelFactory<S> extends ProviderFactory<S> {
 }
 
 interface CaptureRow { m: string; w: string | null; c: string; r: Recipient; b: MessageContent; d: Record<string, string>; k: string; at: string }
-interface Waiting { row: CaptureRow; resolve: () => void; reject: (e: unknown) => void }
 
 /**
  * Keeps rows in captured_messages, group-committed: the dispatcher sends eight messages at a
@@ -40,32 +39,15 @@ interface Waiting { row: CaptureRow; resolve: () => void; reject: (e: unknown) =
  * once its row is committed, as before.
  */
 function captureWriter(db: Queryable): (row: CaptureRow) => Promise<void> {
-  let queue: Waiting[] = [];
-  let flushing = false;
-  const flush = async () => {
-    flushing = true;
-    try {
-      while (queue.length) {
-        const take = queue;
-        queue = [];
-        try {
-          await db.query(
-            `insert into captured_messages (message_id, workspace_id, channel, recipient, content, metadata, idempotency_key, captured_at)
-             select x.m, x.w, x.c, x.r, x.b, x.d, x.k, x.at
-               from jsonb_to_recordset($1::jsonb) as x(m text, w text, c text, r jsonb, b jsonb, d jsonb, k text, at timestamptz)
-             on conflict (message_id) do nothing`,
-            [JSON.stringify(take.map(w => w.row))],
-          );
-          for (const w of take) w.resolve();
-        } catch (e) {
-          for (const w of take) w.reject(e);
-        }
-      }
-    } finally { flushing = false; }
-  };
-  return row => new Promise((resolve, reject) => {
-    queue.push({ row, resolve, reject });
-    if (!flushing) void flush();
+  return groupCommit<CaptureRow, void>(async rows => {
+    await db.query(
+      `insert into captured_messages (message_id, workspace_id, channel, recipient, content, metadata, idempotency_key, captured_at)
+       select x.m, x.w, x.c, x.r, x.b, x.d, x.k, x.at
+         from jsonb_to_recordset($1::jsonb) as x(m text, w text, c text, r jsonb, b jsonb, d jsonb, k text, at timestamptz)
+       on conflict (message_id) do nothing`,
+      [JSON.stringify(rows)],
+    );
+    return rows.map(() => undefined);
   });
 }
 
