@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { startServerProcess } from '../testing/index.ts';
+import { newDataDir, startServerProcess } from '../testing/index.ts';
 
 // The API contract the issues fix, checked by the shared conformance script against a real `omnis serve`.
 const CHECK = fileURLToPath(new URL('../../../shared/conformance/check.mjs', import.meta.url));
 
 test('the running server meets the shared API contract', { skip: existsSync(CHECK) ? false : `no conformance script at ${CHECK}` }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'omnis-conf-'));
+  const dir = await newDataDir('omnis-conf-');
   const env = { OMNIS_DATA_DIR: dir, DATABASE_URL: '', OMNIS_WRITE_KEY: 'wk_conformanceKey00000001', OMNIS_ADMIN_KEY: 'ak_conformanceAdminKey0000000001' };
   const s = await startServerProcess(env);
   try {

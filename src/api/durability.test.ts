@@ -1,11 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startServerProcess, postgresProblem, TEST_PG_URL, type ServerProcess } from '../testing/index.ts';
+import { newDataDir, startServerProcess, postgresProblem, TEST_PG_URL, type ServerProcess } from '../testing/index.ts';
 
 const WK = 'wk_durabilityTestKey0001';
 const AK = 'ak_durabilityTestAdminKey0000001';
@@ -78,14 +77,14 @@ async function killAndRecover(env: Record<string, string>) {
 
 describe('durability: kill -9 loses no acknowledged event', () => {
   test('embedded PGlite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'omnis-kill-'));
+    const dir = await newDataDir('omnis-kill-');
     try {
       await killAndRecover({ OMNIS_DATA_DIR: dir, OMNIS_WRITE_KEY: WK, OMNIS_ADMIN_KEY: AK, DATABASE_URL: '' });
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
   test('embedded PGlite answering from the accept journal (OMNIS_ACCEPT_JOURNAL=1)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'omnis-kill-'));
+    const dir = await newDataDir('omnis-kill-');
     try {
       await killAndRecover({ OMNIS_DATA_DIR: dir, OMNIS_WRITE_KEY: WK, OMNIS_ADMIN_KEY: AK, DATABASE_URL: '', OMNIS_ACCEPT_JOURNAL: '1' });
       assert.ok(existsSync(join(dir, 'journal')), 'the server journaled');
@@ -93,7 +92,7 @@ describe('durability: kill -9 loses no acknowledged event', () => {
   });
 
   test('a data folder in use by a live process is refused with a clear message', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'omnis-lock-'));
+    const dir = await newDataDir('omnis-lock-');
     const env = { OMNIS_DATA_DIR: dir, OMNIS_WRITE_KEY: WK, OMNIS_ADMIN_KEY: AK, DATABASE_URL: '' };
     const first = await startServerProcess(env);
     try {

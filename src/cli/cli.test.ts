@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../testing/index.ts';
 import { openStore, type Db } from '../store/index.ts';
+import { buildProgram } from './program.ts';
 
 describe('the omnis command', () => {
   let dir: string;
@@ -13,10 +14,20 @@ describe('the omnis command', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('every command has --help', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['import', '--help'], ['keys', '--help'], ['keys', 'create', '--help'], ['migrate', '--help'], ['simulate', '--help'], ['attribution', '--help']]) {
+    // The real binary for the top level and for attribution (which parses its own flags and
+    // prints its own help); every other command through the same program, in this process.
+    for (const args of [['--help'], ['attribution', '--help']]) {
       const r = await runCli(args, env);
       assert.equal(r.code, 0, args.join(' '));
       assert.match(r.stdout, /Usage: omnis/, args.join(' '));
+    }
+    for (const args of [['serve', '--help'], ['import', '--help'], ['keys', '--help'], ['keys', 'create', '--help'], ['migrate', '--help'], ['simulate', '--help']]) {
+      let out = '';
+      const program = buildProgram().exitOverride().configureOutput({ writeOut: s => { out += s; } });
+      for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: s => { out += s; } });
+      for (const c of program.commands.flatMap(c => c.commands)) c.exitOverride().configureOutput({ writeOut: s => { out += s; } });
+      await assert.rejects(program.parseAsync(['node', 'omnis', ...args]), (e: { exitCode?: number; code?: string }) => e.exitCode === 0 && e.code === 'commander.helpDisplayed', args.join(' '));
+      assert.match(out, new RegExp(`Usage: omnis ${args.slice(0, -1).join(' ')} `), args.join(' '));
     }
   });
 

@@ -1,20 +1,3 @@
-import { Command } from 'commander';
-import { serveCommand } from './serve.ts';
-import { keysCommand } from './keys.ts';
-import { migrateCommand } from './migrate.ts';
-import { importCommand } from './import.ts';
-import { attributionCommand } from './attribution.ts';
-import { simulateCommand } from './simulate.ts';
+import { buildProgram } from './program.ts';
 
-const program = new Command('omnis')
-  .description('Omnis: one profile per customer across every channel')
-  .version('0.1.0')
-  .showHelpAfterError();
-serveCommand(program);
-importCommand(program);
-keysCommand(program);
-migrateCommand(program);
-attributionCommand(program);
-simulateCommand(program);
-
-await program.parseAsync(process.argv);
+await buildProgram().parseAsync(process.argv);

@@ -1,11 +1,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { forEachStore, TEST_PG_URL, type TestOmnis } from '../testing/index.ts';
+import { forEachStore, newDataDir, TEST_PG_URL, type TestOmnis } from '../testing/index.ts';
 import { openStore, type Db, type Tx } from '../store/index.ts';
 import { createOmnis, DEFAULT_WORKSPACE, type Omnis } from '../app/index.ts';
 import { buildServer } from '../api/index.ts';
@@ -103,8 +101,11 @@ class CrashingDb implements Db {
 interface Store { open(): Promise<Db>; drop(): Promise<void> }
 
 function pgliteStore(): Store {
-  const dir = mkdtempSync(join(tmpdir(), 'omnis-crash-'));
-  return { open: () => openStore({ dataDir: dir, databaseUrl: '' }), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  let dir: Promise<string> | null = null;
+  return {
+    open: async () => openStore({ dataDir: await (dir ??= newDataDir('omnis-crash-')), databaseUrl: '' }),
+    drop: async () => { if (dir) rmSync(await dir, { recursive: true, force: true }); },
+  };
 }
 
 function postgresStore(): Store {

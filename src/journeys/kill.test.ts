@@ -1,11 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startServerProcess, postgresProblem, TEST_PG_URL, type ServerProcess } from '../testing/index.ts';
+import { newDataDir, startServerProcess, postgresProblem, TEST_PG_URL, type ServerProcess } from '../testing/index.ts';
 import { openStore, type StoreOptions } from '../store/index.ts';
 import { createOmnis } from '../app/index.ts';
 import { VirtualClock } from '../shared/index.ts';
@@ -128,7 +126,7 @@ describe('kill -9 during a journey flood, restart: every message exactly once', 
   const base = { OMNIS_WRITE_KEY: WK, OMNIS_ADMIN_KEY: AK, OMNIS_DEMO: '0', OMNIS_SECRET_KEY: 'kill-test-secret-key-0123456789' };
 
   test('embedded PGlite', { timeout: 300_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'omnis-kill-journey-'));
+    const dir = await newDataDir('omnis-kill-journey-');
     try {
       await killAndRestart({ ...base, OMNIS_DATA_DIR: dir, DATABASE_URL: '' }, { dataDir: dir, databaseUrl: '' }, 7);
     } finally { rmSync(dir, { recursive: true, force: true }); }

@@ -5,7 +5,7 @@ import { openPgliteThread } from './pglite-thread.ts';
 
 export type { Db, Tx, Queryable, Row, StoreOptions, GuestArgs } from './types.ts';
 export { migrate, listMigrations } from './migrate.ts';
-export { openScratchDb } from './scratch.ts';
+export { openScratchDb, seedDataDir } from './scratch.ts';
 export { acquireDataDirLock } from './lock.ts';
 export { definitionStamp, type DefinitionKind } from './stamps.ts';
 

@@ -7,7 +7,7 @@ import { RANDOM_PAGE_COST } from './planner.ts';
 export interface PgliteOptions {
   /** Let the event loop take a turn before each statement. Default true; see below. */
   yieldEach?: boolean;
-  /** In memory only: start from this dump of a cluster (PGlite's dumpDataDir) instead of an empty one. */
+  /** Start from this dump of a cluster (PGlite's dumpDataDir) instead of an empty one: in memory, or in a new data folder. */
   loadDataDir?: Blob;
 }
 
@@ -20,7 +20,7 @@ export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Pro
   const release = inMemory ? () => {} : acquireDataDirLock(resolve(dataDir));
   let pg: PGlite;
   try {
-    pg = dir ? new PGlite(dir) : new PGlite({ loadDataDir: opts.loadDataDir });
+    pg = dir ? new PGlite(dir, { loadDataDir: opts.loadDataDir }) : new PGlite({ loadDataDir: opts.loadDataDir });
     await pg.waitReady;
     await pg.exec(`set random_page_cost = ${RANDOM_PAGE_COST}`);
   } catch (e) { release(); throw e; }

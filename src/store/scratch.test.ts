@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listMigrations } from './migrate.ts';
-import { openScratchDb } from './scratch.ts';
+import { openScratchDb, seedDataDir } from './scratch.ts';
+import { openStore } from './index.ts';
 
 test('scratch databases come migrated, each its own, from one dump kept in the cache folder', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'omnis-scratch-'));
@@ -24,6 +25,22 @@ test('scratch databases come migrated, each its own, from one dump kept in the c
     assert.equal(files.length, 1);
     assert.match(files[0], /^omnis-pglite-[0-9a-f]{16}\.tar\.gz$/);
     assert.deepEqual([...readFileSync(join(dir, files[0])).subarray(0, 2)], [0x1f, 0x8b], 'a gzip file');
+
+    // A new data folder seeded from the same dump is a migrated installation that keeps what it is given.
+    const data = join(dir, 'data');
+    await seedDataDir(data, { cacheDir: dir });
+    const seeded = await openStore({ dataDir: data, databaseUrl: '' });
+    try {
+      const rows = await seeded.query<{ version: number }>('select version from schema_migrations order by version');
+      assert.deepEqual(rows.map(r => r.version), listMigrations().map(m => m.version));
+      await seeded.query(`insert into workspaces (id, name) values ('kept', 'K')`);
+    } finally { await seeded.close(); }
+    const reopened = await openStore({ dataDir: data, databaseUrl: '' });
+    try {
+      assert.equal((await reopened.query(`select 1 from workspaces where id = 'kept'`)).length, 1);
+    } finally { await reopened.close(); }
+    await assert.rejects(seedDataDir(data), /already exists/, 'a folder that holds a cluster is never overwritten');
+    assert.deepEqual(readdirSync(dir).filter(f => f !== 'data'), files, 'no second dump was made');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 

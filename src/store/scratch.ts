@@ -30,6 +30,16 @@ export async function openScratchDb(opts: { cacheDir?: string } = {}): Promise<D
   }
 }
 
+/**
+ * Fills a new, empty data folder with the migrated template, as `openStore({ dataDir })` would
+ * find it after its first start and migrations: PGlite restores the dump instead of running
+ * initdb (about 1.2 s against 3.3 s). The suites that start many servers on new folders use it.
+ */
+export async function seedDataDir(dataDir: string, opts: { cacheDir?: string } = {}): Promise<void> {
+  template ??= makeTemplate(opts.cacheDir).catch(e => { template = null; throw e; });
+  await (await openPglite(dataDir, { loadDataDir: (await template).dump })).close();
+}
+
 async function makeTemplate(cacheDir?: string, readCache = true): Promise<{ dump: Blob; file: string | null }> {
   const file = cacheDir ? join(cacheDir, `omnis-pglite-${templateKey()}.tar.gz`) : null;
   if (file && readCache) { try { return { dump: new Blob([readFileSync(file)]), file }; } catch { /* not made yet */ } }

@@ -1,10 +1,9 @@
 // End-to-end harness for the console: a real `omnis serve` process with its own data folder,
 // Debian's Chromium through playwright-core, and screenshots kept as test artifacts.
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServerProcess, type ServerProcess } from '../../src/testing/index.ts';
+import { newDataDir, startServerProcess, type ServerProcess } from '../../src/testing/index.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
@@ -38,9 +37,9 @@ export interface Console {
 
 export async function startConsole(env: Record<string, string> = {}): Promise<Console> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const dir = mkdtempSync(join(tmpdir(), 'omnis-console-'));
+  const dir = await newDataDir('omnis-console-');
   const server = await startServerProcess({
-    OMNIS_DATA_DIR: join(dir, 'data'), OMNIS_WRITE_KEY: KEYS.write, OMNIS_ADMIN_KEY: KEYS.admin,
+    OMNIS_DATA_DIR: dir, OMNIS_WRITE_KEY: KEYS.write, OMNIS_ADMIN_KEY: KEYS.admin,
     OMNIS_ADMIN_EMAIL: ADMIN.email, OMNIS_ADMIN_PASSWORD: ADMIN.password, DATABASE_URL: '', ...env,
   });
   const url = server.url;
