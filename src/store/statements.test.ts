@@ -1,0 +1,56 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { StatementNames } from './statements.ts';
+import { randomBytes } from 'node:crypto';
+import { postgresProblem, TEST_PG_URL } from '../testing/index.ts';
+import { openStore } from './index.ts';
+
+test('StatementNames: a statement is named from its second use, under one name, within the limits', () => {
+  const n = new StatementNames(2, 4);
+  assert.equal(n.nameFor('select 1'), undefined, 'run once: unnamed');
+  const name = n.nameFor('select 1');
+  assert.match(name!, /^omnis_[0-9a-f]{20}$/);
+  assert.equal(n.nameFor('select 1'), name);
+  n.nameFor('select 2');
+  const other = n.nameFor('select 2');
+  assert.ok(other && other !== name);
+  n.nameFor('select 3');
+  assert.equal(n.nameFor('select 3'), undefined, 'past maxNames nothing more is named');
+  n.nameFor('select 4');
+  n.nameFor('select 5');
+  n.nameFor('select 5');
+  assert.equal(n.nameFor('select 5'), undefined, 'past maxCounted new texts are not even counted');
+  n.never('select 1');
+  assert.equal(n.nameFor('select 1'), undefined, 'never named again');
+  n.nameFor('select 3');
+  assert.ok(n.nameFor('select 3'), 'a name given up makes room for another');
+});
+
+describe('prepared statements on Postgres', { skip: postgresProblem && !process.env.CI ? `Postgres unreachable: ${postgresProblem}` : false }, () => {
+  test('a repeated statement is prepared once per connection; a schema change under it is survived', async () => {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    // One connection, so which statements it holds prepared is known.
+    const db = await openStore({ databaseUrl: TEST_PG_URL, schema, poolSize: 1 });
+    try {
+      await db.exec('create table items (id int primary key, label text)');
+      await db.query('insert into items values ($1, $2)', [1, 'one']);
+      const read = 'select * from items where id = $1';
+      for (let i = 0; i < 3; i++) assert.deepEqual(await db.query(read, [1]), [{ id: 1, label: 'one' }]);
+      const inTx = 'select * from items where id = $1 and label is not null';
+      for (let i = 0; i < 3; i++) await db.transaction(tx => tx.query(inTx, [1]));
+      const prepared = await db.query<{ statement: string }>('select statement from pg_prepared_statements order by statement');
+      assert.deepEqual(prepared.map(p => p.statement), [read, inTx], 'each prepared once, on first naming');
+
+      // What `select *` returns changes under the prepared statements (a migration run by another process).
+      await db.exec('alter table items add column note text');
+      // Within a transaction the error has aborted it: it reaches the caller, whose retry runs unnamed.
+      await assert.rejects(db.transaction(tx => tx.query(inTx, [1])), /cached plan must not change result type/);
+      assert.deepEqual(await db.transaction(tx => tx.query(inTx, [1])), [{ id: 1, label: 'one', note: null }]);
+      // Outside one (on the same connection, which still holds `read` prepared) it is run again, unnamed, at once.
+      assert.deepEqual(await db.query(read, [1]), [{ id: 1, label: 'one', note: null }]);
+    } finally {
+      await db.query(`drop schema if exists ${schema} cascade`).catch(() => {});
+      await db.close();
+    }
+  });
+});
