@@ -12,7 +12,7 @@
  * write, so a crash in between is left to crash recovery.
  */
 import type { Db, Tx } from '../../store/index.ts';
-import { OmnisError, groupBy, type Clock, type JsonObject } from '../../shared/index.ts';
+import { OmnisError, groupBy, groupCommit, type Clock, type JsonObject } from '../../shared/index.ts';
 import { ProviderError, type MessageContent, type Provider, type Recipient } from '../providers/index.ts';
 import { renderTemplate, type Template, type TemplateContext } from '../templates/index.ts';
 import type { ChannelService } from '../channels/index.ts';
@@ -115,36 +115,26 @@ type Outcome = { change: RoundChange; extra?: JsonObject };
  * leaves unrecorded only the calls in flight and one write's worth, for crash recovery.
  */
 class Outcomes {
-  private pending: Outcome[] = [];
-  private writing: Promise<void> | null = null;
   private failure: unknown = null;
+  private readonly pending: Promise<void>[] = [];
+  private readonly write = groupCommit<Outcome, void>(async batch => {
+    const moved = await changeStatuses(this.ctx.db, batch.map(o => o.change), this.ctx.clock.now());
+    const extra = new Map(batch.map(o => [o.change.id, o.extra]));
+    await this.ctx.changed(moved.map(m => ({ m, extra: extra.get(m.id) })));
+    return batch.map(() => undefined);
+  });
 
   constructor(private readonly ctx: SendContext) {}
 
   add(o: Outcome) {
-    this.pending.push(o);
-    this.writing ??= this.drain();
+    // Those rows stay in `sending`, attempted, when their write fails: crash recovery decides. The others are still written.
+    this.pending.push(this.write(o).catch(err => { this.failure ??= err; }));
   }
 
   /** Resolves when every outcome added is written; throws AfterSendError if a write failed. */
   async written(): Promise<void> {
-    await this.writing;
+    await Promise.all(this.pending);
     if (this.failure !== null) throw new AfterSendError(this.failure);
-  }
-
-  private async drain() {
-    while (this.pending.length) {
-      const batch = this.pending.splice(0);
-      try {
-        const moved = await changeStatuses(this.ctx.db, batch.map(o => o.change), this.ctx.clock.now());
-        const extra = new Map(batch.map(o => [o.change.id, o.extra]));
-        await this.ctx.changed(moved.map(m => ({ m, extra: extra.get(m.id) })));
-      } catch (err) {
-        // Those rows stay in `sending`, attempted: crash recovery decides. The others are still written.
-        this.failure ??= err;
-      }
-    }
-    this.writing = null;
   }
 }
 
