@@ -9,7 +9,7 @@ test('StatementNames: a statement is named from its second use, under one name, 
   const n = new StatementNames(2, 4);
   assert.equal(n.nameFor('select 1'), undefined, 'run once: unnamed');
   const name = n.nameFor('select 1');
-  assert.match(name!, /^omnis_[0-9a-f]{20}$/);
+  assert.match(name!, /^omnis_0_[0-9a-f]{20}$/);
   assert.equal(n.nameFor('select 1'), name);
   n.nameFor('select 2');
   const other = n.nameFor('select 2');
@@ -20,10 +20,14 @@ test('StatementNames: a statement is named from its second use, under one name, 
   n.nameFor('select 5');
   n.nameFor('select 5');
   assert.equal(n.nameFor('select 5'), undefined, 'past maxCounted new texts are not even counted');
-  n.never('select 1');
-  assert.equal(n.nameFor('select 1'), undefined, 'never named again');
-  n.nameFor('select 3');
-  assert.ok(n.nameFor('select 3'), 'a name given up makes room for another');
+
+  n.schemaChanged();
+  assert.equal(n.nameFor('select 1'), undefined, 'after a schema change, counted afresh');
+  const renamed = n.nameFor('select 1');
+  assert.match(renamed!, /^omnis_1_/);
+  assert.notEqual(renamed, name, 'under a new name, so no connection runs the stale one');
+  n.nameFor('select 5');
+  assert.ok(n.nameFor('select 5'), 'the limits start afresh too');
 });
 
 describe('prepared statements on Postgres', { skip: postgresProblem && !process.env.CI ? `Postgres unreachable: ${postgresProblem}` : false }, () => {
@@ -37,17 +41,23 @@ describe('prepared statements on Postgres', { skip: postgresProblem && !process.
       const read = 'select * from items where id = $1';
       for (let i = 0; i < 3; i++) assert.deepEqual(await db.query(read, [1]), [{ id: 1, label: 'one' }]);
       const inTx = 'select * from items where id = $1 and label is not null';
-      for (let i = 0; i < 3; i++) await db.transaction(tx => tx.query(inTx, [1]));
+      const other = 'select * from items where id = $1 and id > 0';
+      for (let i = 0; i < 3; i++) await db.transaction(async tx => [await tx.query(inTx, [1]), await tx.query(other, [1])]);
       const prepared = await db.query<{ statement: string }>('select statement from pg_prepared_statements order by statement');
-      assert.deepEqual(prepared.map(p => p.statement), [read, inTx], 'each prepared once, on first naming');
+      assert.deepEqual(prepared.map(p => p.statement), [read, other, inTx], 'each prepared once, on first naming');
 
       // What `select *` returns changes under the prepared statements (a migration run by another process).
       await db.exec('alter table items add column note text');
-      // Within a transaction the error has aborted it: it reaches the caller, whose retry runs unnamed.
+      // Within a transaction the error has aborted it, and reaches the caller...
       await assert.rejects(db.transaction(tx => tx.query(inTx, [1])), /cached plan must not change result type/);
+      // ...whose retry succeeds, and no other statement prepared before the change is refused.
       assert.deepEqual(await db.transaction(tx => tx.query(inTx, [1])), [{ id: 1, label: 'one', note: null }]);
-      // Outside one (on the same connection, which still holds `read` prepared) it is run again, unnamed, at once.
-      assert.deepEqual(await db.query(read, [1]), [{ id: 1, label: 'one', note: null }]);
+      assert.deepEqual(await db.transaction(tx => tx.query(other, [1])), [{ id: 1, label: 'one', note: null }]);
+      for (let i = 0; i < 3; i++) assert.deepEqual(await db.query(read, [1]), [{ id: 1, label: 'one', note: null }]);
+
+      // Outside a transaction, a statement met stale is run again at once.
+      await db.exec('alter table items add column extra int');
+      assert.deepEqual(await db.query(read, [1]), [{ id: 1, label: 'one', note: null, extra: null }]);
     } finally {
       await db.query(`drop schema if exists ${schema} cascade`).catch(() => {});
       await db.close();

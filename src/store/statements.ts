@@ -7,13 +7,18 @@ import { createHash } from 'node:crypto';
  * `maxNames` are named and `maxCounted` texts counted, so a process running ever-new SQL
  * cannot grow either the map or the server's per-connection statement caches without bound.
  *
- * A schema change can alter what a prepared statement returns (a migration adding a column
- * under a `select *`); Postgres then refuses to run it ("cached plan must not change result
- * type", SQLSTATE 0A000). Such a statement is never named again: see `isStalePlan`.
+ * A schema change can alter what a prepared statement returns (a migration run by another
+ * process adds a column under a `select *`); Postgres then refuses to run it ("cached plan
+ * must not change result type", SQLSTATE 0A000), and every statement prepared before the
+ * change may be stale the same way. So the first such refusal starts a new generation: every
+ * statement is counted and named afresh, under new names, which each connection prepares
+ * against the schema as it is now. The statement that met the refusal fails once (a
+ * transaction it ran in is aborted, for its caller to retry); the others are not refused.
  */
 export class StatementNames {
-  private readonly seen = new Map<string, number | string | null>();
+  private seen = new Map<string, number | string>();
   private named = 0;
+  private generation = 0;
 
   constructor(private readonly maxNames = 2000, private readonly maxCounted = 20_000) {}
 
@@ -21,22 +26,22 @@ export class StatementNames {
   nameFor(sql: string): string | undefined {
     const v = this.seen.get(sql);
     if (typeof v === 'string') return v;
-    if (v === null) return undefined;
     if (v === undefined) {
       if (this.seen.size < this.maxCounted) this.seen.set(sql, 1);
       return undefined;
     }
     if (this.named >= this.maxNames) return undefined;
-    const name = `omnis_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    const name = `omnis_${this.generation}_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
     this.seen.set(sql, name);
     this.named++;
     return name;
   }
 
-  /** Runs `sql` unnamed from now on. */
-  never(sql: string) {
-    if (typeof this.seen.get(sql) === 'string') this.named--;
-    this.seen.set(sql, null);
+  /** A prepared statement was refused as stale: name everything afresh from now on. */
+  schemaChanged() {
+    this.generation++;
+    this.seen = new Map();
+    this.named = 0;
   }
 }
 
