@@ -31,7 +31,7 @@ describe('the omnis command', () => {
     }
   });
 
-  test('serve refuses a bad OMNIS_ACCEPT_JOURNAL before opening anything, naming the setting; other commands ignore it', async () => {
+  test('serve refuses a bad OMNIS_ACCEPT_JOURNAL before opening anything, naming the setting; other commands ignore it; a bad OMNIS_PG_PREPARED_STATEMENTS is named', async () => {
     const bad = await runCli(['serve', '--port', '0'], { ...env, OMNIS_ACCEPT_JOURNAL: 'yes' });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /OMNIS_ACCEPT_JOURNAL: must be 0 or 1, got "yes"/);
@@ -41,6 +41,9 @@ describe('the omnis command', () => {
     // The journal is the server's: a one-off command opens the data folder as usual.
     const m = await runCli(['migrate'], { ...env, OMNIS_DATA_DIR: join(dir, 'journal-ignored'), OMNIS_ACCEPT_JOURNAL: 'yes' });
     assert.equal(m.code, 0, m.stderr);
+    const prep = await runCli(['keys', 'list'], { ...env, DATABASE_URL: 'postgres://127.0.0.1:1/none', OMNIS_PG_PREPARED_STATEMENTS: 'off' });
+    assert.equal(prep.code, 2);
+    assert.match(prep.stderr, /^omnis: OMNIS_PG_PREPARED_STATEMENTS: must be 0 or 1, got "off"\n$/);
   });
 
   test('migrate, then keys create, list and revoke', async () => {

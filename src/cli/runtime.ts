@@ -6,7 +6,8 @@ import { openStore, type Db } from '../store/index.ts';
  * when the folder is taken. `thread`: PGlite on its own thread (the server with the accept journal).
  */
 export async function openConfiguredStore(opts: { thread?: boolean } = {}): Promise<Db> {
-  return openStore({ thread: opts.thread });
+  // A setting refused (OMNIS_PG_PREPARED_STATEMENTS=yes) is told by name, not as a stack trace.
+  try { return await openStore({ thread: opts.thread }); } catch (e) { if (e instanceof OmnisError) fail(e.message); throw e; }
 }
 
 export const dataDir = () => process.env.OMNIS_DATA_DIR ?? './.omnis';

@@ -2,17 +2,19 @@ import type { Db, StoreOptions } from './types.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import { openPgliteThread } from './pglite-thread.ts';
+import { preparedStatementsSetting } from './statements.ts';
 
 export type { Db, Tx, Queryable, Row, StoreOptions, GuestArgs } from './types.ts';
 export { migrate, listMigrations } from './migrate.ts';
 export { openScratchDb, seedDataDir } from './scratch.ts';
 export { acquireDataDirLock } from './lock.ts';
 export { definitionStamp, type DefinitionKind } from './stamps.ts';
+export { preparedStatementsSetting } from './statements.ts';
 
 /** Opens Postgres when a URL is given (or DATABASE_URL is set), else embedded PGlite in the data folder. */
 export function openStore(opts: StoreOptions = {}): Promise<Db> {
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
-  if (url) return openPostgres(url, opts.schema ?? process.env.OMNIS_DATABASE_SCHEMA, opts.poolSize);
+  if (url) return openPostgres(url, opts.schema ?? process.env.OMNIS_DATABASE_SCHEMA, opts.poolSize, opts.preparedStatements ?? preparedStatementsSetting(process.env));
   const dir = opts.dataDir ?? process.env.OMNIS_DATA_DIR ?? './.omnis';
   return opts.thread ? openPgliteThread(dir) : openPglite(dir);
 }

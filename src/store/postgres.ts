@@ -17,21 +17,21 @@ async function plannerOptions(url: string): Promise<string> {
   } finally { await c.end(); }
 }
 
-export async function openPostgres(url: string, schema = 'public', poolSize = 8): Promise<Db> {
+export async function openPostgres(url: string, schema = 'public', poolSize = 8, preparedStatements = true): Promise<Db> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}${await plannerOptions(url)}` });
   pool.on('error', () => { /* an idle client died; the pool replaces it */ });
   if (schema !== 'public') await pool.query(`create schema if not exists ${schema}`);
-  const names = new StatementNames();
+  const names = preparedStatements ? new StatementNames() : null;
   const q = (conn: { query: pg.Pool['query'] }, inTransaction: boolean): Tx => ({
     async query<T>(sql: string, params?: unknown[]) {
-      const name = params ? names.nameFor(sql) : undefined;
+      const name = params && names ? names.nameFor(sql) : undefined;
       if (!name) return (await conn.query(sql, params)).rows as T[];
       try {
         return (await conn.query({ name, text: sql, values: params })).rows as T[];
       } catch (e) {
         if (!isStalePlan(e)) throw e;
-        names.schemaChanged();
+        names!.schemaChanged();
         // Within a transaction the error has aborted it: the caller's retry prepares the statement afresh.
         if (inTransaction) throw e;
         return (await conn.query(sql, params)).rows as T[];
@@ -42,7 +42,7 @@ export async function openPostgres(url: string, schema = 'public', poolSize = 8)
   });
   return {
     kind: 'postgres',
-    connection: { databaseUrl: url, schema },
+    connection: { databaseUrl: url, schema, preparedStatements },
     ...q(pool, false),
     async transaction(fn) {
       const client = await pool.connect();

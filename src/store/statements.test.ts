@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatementNames } from './statements.ts';
+import { StatementNames, preparedStatementsSetting } from './statements.ts';
 import { randomBytes } from 'node:crypto';
 import { postgresProblem, TEST_PG_URL } from '../testing/index.ts';
 import { openStore } from './index.ts';
@@ -28,6 +28,13 @@ test('StatementNames: a statement is named from its second use, under one name, 
   assert.notEqual(renamed, name, 'under a new name, so no connection runs the stale one');
   n.nameFor('select 5');
   assert.ok(n.nameFor('select 5'), 'the limits start afresh too');
+});
+
+test('OMNIS_PG_PREPARED_STATEMENTS: unset or 1 prepares, 0 does not, anything else is refused by name', () => {
+  assert.equal(preparedStatementsSetting({}), true);
+  assert.equal(preparedStatementsSetting({ OMNIS_PG_PREPARED_STATEMENTS: '1' }), true);
+  assert.equal(preparedStatementsSetting({ OMNIS_PG_PREPARED_STATEMENTS: '0' }), false);
+  assert.throws(() => preparedStatementsSetting({ OMNIS_PG_PREPARED_STATEMENTS: 'off' }), /OMNIS_PG_PREPARED_STATEMENTS: must be 0 or 1, got "off"/);
 });
 
 describe('prepared statements on Postgres', { skip: postgresProblem && !process.env.CI ? `Postgres unreachable: ${postgresProblem}` : false }, () => {
@@ -58,6 +65,19 @@ describe('prepared statements on Postgres', { skip: postgresProblem && !process.
       // Outside a transaction, a statement met stale is run again at once.
       await db.exec('alter table items add column extra int');
       assert.deepEqual(await db.query(read, [1]), [{ id: 1, label: 'one', note: null, extra: null }]);
+    } finally {
+      await db.query(`drop schema if exists ${schema} cascade`).catch(() => {});
+      await db.close();
+    }
+  });
+
+  test('with prepared statements off (a pooler that cannot keep them) nothing is prepared, and the setting reaches other threads', async () => {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const db = await openStore({ databaseUrl: TEST_PG_URL, schema, poolSize: 1, preparedStatements: false });
+    try {
+      for (let i = 0; i < 3; i++) await db.query('select $1::int as n', [i]);
+      assert.deepEqual(await db.query('select name from pg_prepared_statements'), []);
+      assert.equal(db.connection?.preparedStatements, false, 'what a pipeline thread opens its own connections with');
     } finally {
       await db.query(`drop schema if exists ${schema} cascade`).catch(() => {});
       await db.close();

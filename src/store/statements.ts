@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { OmnisError } from '../shared/index.ts';
 
 /**
  * Names the statements a process runs again and again, so that each Postgres connection parses
@@ -48,4 +49,11 @@ export class StatementNames {
 /** Postgres refused a prepared statement because the schema changed what it returns. */
 export function isStalePlan(e: unknown): boolean {
   return (e as { code?: string })?.code === '0A000' && /cached plan must not change result type/.test((e as Error).message);
+}
+
+/** OMNIS_PG_PREPARED_STATEMENTS as set: unset or 1 prepares, 0 does not; anything else is refused, naming it. */
+export function preparedStatementsSetting(env: Record<string, string | undefined>): boolean {
+  const v = env.OMNIS_PG_PREPARED_STATEMENTS ?? '';
+  if (v !== '' && v !== '0' && v !== '1') throw new OmnisError('invalid', `must be 0 or 1, got "${v}"`, 'OMNIS_PG_PREPARED_STATEMENTS');
+  return v !== '0';
 }

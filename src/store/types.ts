@@ -19,7 +19,7 @@ export interface Tx extends Queryable {
 export interface Db extends Tx {
   readonly kind: 'pglite' | 'postgres';
   /** Postgres: how to open more connections to the same data (another thread or process). */
-  readonly connection?: { databaseUrl: string; schema: string };
+  readonly connection?: { databaseUrl: string; schema: string; preparedStatements: boolean };
   /**
    * Runs fn in one transaction; commits when it resolves, rolls back when it throws.
    * Inside fn use only `tx`: PGlite has one connection, so a query on the Db waits for the
@@ -55,4 +55,11 @@ export interface StoreOptions {
   schema?: string;
   /** Postgres only: pool size. Default 8. */
   poolSize?: number;
+  /**
+   * Postgres only: prepare the statements run again and again, once per connection (see
+   * statements.ts). Default: env OMNIS_PG_PREPARED_STATEMENTS (0 or 1), else on. Off for a
+   * connection pooler that cannot keep prepared statements (PgBouncer in transaction mode
+   * before 1.21, or without max_prepared_statements).
+   */
+  preparedStatements?: boolean;
 }
