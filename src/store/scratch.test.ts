@@ -39,7 +39,7 @@ test('scratch databases come migrated, each its own, from one dump kept in the c
     try {
       assert.equal((await reopened.query(`select 1 from workspaces where id = 'kept'`)).length, 1);
     } finally { await reopened.close(); }
-    await assert.rejects(seedDataDir(data), /already exists/, 'a folder that holds a cluster is never overwritten');
+    await assert.rejects(seedDataDir(data), /holds a database already/, 'a folder that holds a cluster is never overwritten');
     assert.deepEqual(readdirSync(dir).filter(f => f !== 'data'), files, 'no second dump was made');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
@@ -58,5 +58,15 @@ test('a damaged cache file is made again instead of failing every scratch databa
       assert.equal(rows.length, listMigrations().length);
     } finally { await db.close(); }
     assert.deepEqual([...readFileSync(join(dir, name)).subarray(0, 2)], [0x1f, 0x8b], 'the file was made again');
+
+    // A process whose dump came from the cache file: seeding a folder in use is refused and changes nothing in it.
+    const data = join(dir, 'data');
+    const seed = (await import(`./scratch.ts?instance=${Math.random()}`) as typeof import('./scratch.ts')).seedDataDir;
+    await seed(data, { cacheDir: dir });
+    const kept = await openStore({ dataDir: data, databaseUrl: '' });
+    try { await kept.query(`insert into workspaces (id, name) values ('kept', 'K')`); } finally { await kept.close(); }
+    await assert.rejects(seed(data, { cacheDir: dir }), /holds a database already/);
+    const after = await openStore({ dataDir: data, databaseUrl: '' });
+    try { assert.equal((await after.query(`select 1 from workspaces where id = 'kept'`)).length, 1); } finally { await after.close(); }
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -17,18 +17,8 @@ let template: Promise<{ dump: Blob; file: string | null }> | null = null;
  * processes (the test suite's) load it too. The process's first call decides where the dump
  * comes from; later calls reuse it whatever they pass.
  */
-export async function openScratchDb(opts: { cacheDir?: string } = {}): Promise<Db> {
-  template ??= makeTemplate(opts.cacheDir).catch(e => { template = null; throw e; });
-  const { dump, file } = await template;
-  try {
-    return await openPglite('memory://', { loadDataDir: dump });
-  } catch (e) {
-    // A cached file that does not load (damaged on disk) is made again, once.
-    if (!file) throw e;
-    rmSync(file, { force: true });
-    template = makeTemplate(opts.cacheDir, false);
-    return openPglite('memory://', { loadDataDir: (await template).dump });
-  }
+export function openScratchDb(opts: { cacheDir?: string } = {}): Promise<Db> {
+  return fromTemplate(opts.cacheDir, dump => openPglite('memory://', { loadDataDir: dump }));
 }
 
 /**
@@ -37,8 +27,25 @@ export async function openScratchDb(opts: { cacheDir?: string } = {}): Promise<D
  * initdb (about 1.2 s against 3.3 s). The suites that start many servers on new folders use it.
  */
 export async function seedDataDir(dataDir: string, opts: { cacheDir?: string } = {}): Promise<void> {
-  template ??= makeTemplate(opts.cacheDir).catch(e => { template = null; throw e; });
-  await (await openPglite(dataDir, { loadDataDir: (await template).dump })).close();
+  // Refused before anything is touched: the retry below removes what a failed restore left.
+  if (existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))) throw new Error(`${dataDir} holds a database already: only a new folder is seeded`);
+  const db = await fromTemplate(opts.cacheDir, dump => openPglite(dataDir, { loadDataDir: dump }), () => rmSync(join(dataDir, 'pgdata'), { recursive: true, force: true }));
+  await db.close();
+}
+
+/** Opens with the process's template; a cached file that does not load (damaged on disk) is made again, once. */
+async function fromTemplate(cacheDir: string | undefined, open: (dump: Blob) => Promise<Db>, undo?: () => void): Promise<Db> {
+  template ??= makeTemplate(cacheDir).catch(e => { template = null; throw e; });
+  const { dump, file } = await template;
+  try {
+    return await open(dump);
+  } catch (e) {
+    if (!file) throw e;
+    rmSync(file, { force: true });
+    undo?.();
+    template = makeTemplate(cacheDir, false);
+    return open((await template).dump);
+  }
 }
 
 /**
