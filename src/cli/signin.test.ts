@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServerProcess, type ServerProcess } from '../testing/index.ts';
+import { newDataDir, startServerProcess, type ServerProcess } from '../testing/index.ts';
 
 // Starts are slow on a busy machine; the point here is what they print, not how fast.
 const START_TIMEOUT = 180_000;
@@ -45,7 +45,8 @@ describe('omnis serve: console sign-in at start-up', () => {
   });
 
   test('OMNIS_ADMIN_EMAIL and OMNIS_ADMIN_PASSWORD ensure that admin on every start, and no one-time password is made', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'omnis-signin-env-'));
+    // Not a first start in the sense the test above checks: a migrated folder serves.
+    const dir = await newDataDir('omnis-signin-env-');
     const env = { DATABASE_URL: '', OMNIS_DATA_DIR: dir, OMNIS_ADMIN_EMAIL: 'Ops@Shop.com', OMNIS_ADMIN_PASSWORD: 'ops password 2026' };
     try {
       for (const round of [1, 2]) {
