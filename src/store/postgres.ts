@@ -31,7 +31,7 @@ export async function openPostgres(url: string, schema = 'public', poolSize = 8,
         return (await conn.query({ name, text: sql, values: params })).rows as T[];
       } catch (e) {
         if (!isStalePlan(e)) throw e;
-        names!.schemaChanged();
+        names!.schemaChanged(name);
         // Within a transaction the error has aborted it: the caller's retry prepares the statement afresh.
         if (inTransaction) throw e;
         return (await conn.query(sql, params)).rows as T[];

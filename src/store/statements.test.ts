@@ -21,11 +21,13 @@ test('StatementNames: a statement is named from its second use, under one name, 
   n.nameFor('select 5');
   assert.equal(n.nameFor('select 5'), undefined, 'past maxCounted new texts are not even counted');
 
-  n.schemaChanged();
+  n.schemaChanged(name!);
   assert.equal(n.nameFor('select 1'), undefined, 'after a schema change, counted afresh');
   const renamed = n.nameFor('select 1');
   assert.match(renamed!, /^omnis_1_/);
   assert.notEqual(renamed, name, 'under a new name, so no connection runs the stale one');
+  n.schemaChanged(other!);
+  assert.equal(n.nameFor('select 1'), renamed, 'a refusal of an older name, still in flight, starts no further generation');
   n.nameFor('select 5');
   assert.ok(n.nameFor('select 5'), 'the limits start afresh too');
 });

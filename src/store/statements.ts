@@ -38,8 +38,13 @@ export class StatementNames {
     return name;
   }
 
-  /** A prepared statement was refused as stale: name everything afresh from now on. */
-  schemaChanged() {
+  /**
+   * The statement prepared as `name` was refused as stale: name everything afresh from now on.
+   * A refusal of a name from an older generation (a statement still in flight when another
+   * started the new one) changes nothing more.
+   */
+  schemaChanged(name: string) {
+    if (!name.startsWith(`omnis_${this.generation}_`)) return;
     this.generation++;
     this.seen = new Map();
     this.named = 0;
