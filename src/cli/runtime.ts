@@ -1,4 +1,4 @@
-import { OmnisError } from '../shared/index.ts';
+import { OmnisError, envFlag } from '../shared/index.ts';
 import { openStore, type Db } from '../store/index.ts';
 
 /**
@@ -25,10 +25,9 @@ export const acceptJournal = (): boolean => parseAcceptJournal(process.env);
 
 /** OMNIS_ACCEPT_JOURNAL as set: 0, 1 or unset; 1 only with embedded storage. */
 export function parseAcceptJournal(env: Record<string, string | undefined>): boolean {
-  const v = env.OMNIS_ACCEPT_JOURNAL ?? '';
-  if (v !== '' && v !== '0' && v !== '1') throw new OmnisError('invalid', `must be 0 or 1, got "${v}"`, 'OMNIS_ACCEPT_JOURNAL');
-  if (v === '1' && env.DATABASE_URL) throw new OmnisError('invalid', 'applies to embedded storage only, and DATABASE_URL is set: unset one of them', 'OMNIS_ACCEPT_JOURNAL');
-  return v === '1';
+  const on = envFlag(env, 'OMNIS_ACCEPT_JOURNAL', false);
+  if (on && env.DATABASE_URL) throw new OmnisError('invalid', 'applies to embedded storage only, and DATABASE_URL is set: unset one of them', 'OMNIS_ACCEPT_JOURNAL');
+  return on;
 }
 
 export function fail(message: string, code = 2): never {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { OmnisError } from '../shared/index.ts';
+import { envFlag } from '../shared/index.ts';
 
 /**
  * Names the statements a process runs again and again, so that each Postgres connection parses
@@ -58,7 +58,5 @@ export function isStalePlan(e: unknown): boolean {
 
 /** OMNIS_PG_PREPARED_STATEMENTS as set: unset or 1 prepares, 0 does not; anything else is refused, naming it. */
 export function preparedStatementsSetting(env: Record<string, string | undefined>): boolean {
-  const v = env.OMNIS_PG_PREPARED_STATEMENTS ?? '';
-  if (v !== '' && v !== '0' && v !== '1') throw new OmnisError('invalid', `must be 0 or 1, got "${v}"`, 'OMNIS_PG_PREPARED_STATEMENTS');
-  return v !== '0';
+  return envFlag(env, 'OMNIS_PG_PREPARED_STATEMENTS', true);
 }
