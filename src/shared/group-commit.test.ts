@@ -42,6 +42,13 @@ test('groupCommit: maxWeight splits what waits, in order; an item heavier than t
   assert.deepEqual(g.calls, [[1], [2, 3], [1], [9], [2]]);
 });
 
+test('groupCommit: a write that answers nothing resolves each caller once its item is written', async () => {
+  const written: string[][] = [];
+  const put = groupCommit<string>(async items => { written.push(items); });
+  assert.deepEqual(await Promise.all([put('a'), put('b'), put('c')]), [undefined, undefined, undefined]);
+  assert.deepEqual(written, [['a'], ['b', 'c']]);
+});
+
 test('groupCommit: a failed write rejects each of its callers and no other; the next write goes ahead', async () => {
   const g = gatedWrite(items => items.includes(2));
   const put = groupCommit(g.write);

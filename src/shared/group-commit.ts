@@ -14,9 +14,10 @@ export interface GroupCommitOptions<T> {
  * result once the write that carried it is done, or rejects with that write's error; the
  * items of later writes are not affected. Writes run in the order items queued.
  *
- * `write` answers one result per item, in the items' order.
+ * `write` answers one result per item, in the items' order, or nothing when callers need only
+ * to know their item is written.
  */
-export function groupCommit<T, R>(write: (items: T[]) => Promise<R[]>, opts: GroupCommitOptions<T> = {}): (item: T) => Promise<R> {
+export function groupCommit<T, R = void>(write: (items: T[]) => Promise<R[] | void>, opts: GroupCommitOptions<T> = {}): (item: T) => Promise<R> {
   const maxWeight = opts.maxWeight ?? Infinity;
   const weight = opts.weight ?? (() => 1);
   let queue: Waiting<T, R>[] = [];
@@ -24,8 +25,10 @@ export function groupCommit<T, R>(write: (items: T[]) => Promise<R[]>, opts: Gro
 
   const takeNext = (): Waiting<T, R>[] => {
     let n = 0;
-    let w = 0;
-    while (n < queue.length && (n === 0 || w + weight(queue[n].item) <= maxWeight)) w += weight(queue[n++].item);
+    for (let w = 0; n < queue.length; n++) {
+      w += weight(queue[n].item);
+      if (n > 0 && w > maxWeight) break;
+    }
     if (n === queue.length) { const all = queue; queue = []; return all; }
     return queue.splice(0, n);
   };
@@ -37,7 +40,7 @@ export function groupCommit<T, R>(write: (items: T[]) => Promise<R[]>, opts: Gro
         const take = takeNext();
         try {
           const results = await write(take.map(w => w.item));
-          take.forEach((w, i) => w.resolve(results[i]));
+          take.forEach((w, i) => w.resolve(results?.[i] as R));
         } catch (e) {
           for (const w of take) w.reject(e);
         }

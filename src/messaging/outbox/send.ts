@@ -117,11 +117,10 @@ type Outcome = { change: RoundChange; extra?: JsonObject };
 class Outcomes {
   private failure: unknown = null;
   private readonly pending: Promise<void>[] = [];
-  private readonly write = groupCommit<Outcome, void>(async batch => {
+  private readonly write = groupCommit<Outcome>(async batch => {
     const moved = await changeStatuses(this.ctx.db, batch.map(o => o.change), this.ctx.clock.now());
     const extra = new Map(batch.map(o => [o.change.id, o.extra]));
     await this.ctx.changed(moved.map(m => ({ m, extra: extra.get(m.id) })));
-    return batch.map(() => undefined);
   });
 
   constructor(private readonly ctx: SendContext) {}

@@ -39,7 +39,7 @@ interface CaptureRow { m: string; w: string | null; c: string; r: Recipient; b: 
  * once its row is committed, as before.
  */
 function captureWriter(db: Queryable): (row: CaptureRow) => Promise<void> {
-  return groupCommit<CaptureRow, void>(async rows => {
+  return groupCommit<CaptureRow>(async rows => {
     await db.query(
       `insert into captured_messages (message_id, workspace_id, channel, recipient, content, metadata, idempotency_key, captured_at)
        select x.m, x.w, x.c, x.r, x.b, x.d, x.k, x.at
@@ -47,7 +47,6 @@ function captureWriter(db: Queryable): (row: CaptureRow) => Promise<void> {
        on conflict (message_id) do nothing`,
       [JSON.stringify(rows)],
     );
-    return rows.map(() => undefined);
   });
 }
 
