@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runCli } from '../testing/index.ts';
 import { openStore, type Db } from '../store/index.ts';
 import { buildProgram } from './program.ts';
+import type { Command } from 'commander';
 
 describe('the omnis command', () => {
   let dir: string;
@@ -23,9 +24,10 @@ describe('the omnis command', () => {
     }
     for (const args of [['serve', '--help'], ['import', '--help'], ['keys', '--help'], ['keys', 'create', '--help'], ['migrate', '--help'], ['simulate', '--help']]) {
       let out = '';
-      const program = buildProgram().exitOverride().configureOutput({ writeOut: s => { out += s; } });
-      for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: s => { out += s; } });
-      for (const c of program.commands.flatMap(c => c.commands)) c.exitOverride().configureOutput({ writeOut: s => { out += s; } });
+      const program = buildProgram();
+      // Every command, subcommands too, throws instead of exiting and writes here instead of stdout.
+      const capture = (c: Command) => { c.exitOverride().configureOutput({ writeOut: s => { out += s; } }); c.commands.forEach(capture); };
+      capture(program);
       await assert.rejects(program.parseAsync(['node', 'omnis', ...args]), (e: { exitCode?: number; code?: string }) => e.exitCode === 0 && e.code === 'commander.helpDisplayed', args.join(' '));
       assert.match(out, new RegExp(`Usage: omnis ${args.slice(0, -1).join(' ')} `), args.join(' '));
     }
